@@ -1,0 +1,119 @@
+"""Every error ogimage raises on purpose, with the data the edges need to show it.
+
+The HTTP server turns an :class:`OgImageError` into ``status`` and the JSON body
+from :meth:`OgImageError.to_dict`; the CLI prints :meth:`OgImageError.format_message`
+and exits with ``exit_code``. Nothing else in the code base builds error strings
+for users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OgImageError(Exception):
+    """Base class: a reason, the field or key it concerns, and how to show it."""
+
+    status: int = 400
+    exit_code: int = 2
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body: ``{"error": {"field": …, "reason": …}}``."""
+        return {"error": {"field": self.field, "reason": self.reason}}
+
+    def format_message(self) -> str:
+        """One line for a terminal."""
+        return f"{self.field}: {self.reason}" if self.field else self.reason
+
+    def __str__(self) -> str:
+        return self.format_message()
+
+
+class CardError(OgImageError):
+    """A card field is missing, too long or malformed (HTTP 422)."""
+
+    status = 422
+
+
+class TemplateNotFound(OgImageError):
+    """No template has this name (HTTP 404)."""
+
+    status = 404
+
+    def __init__(self, name: str, available: list[str] | None = None) -> None:
+        hint = f"; available: {', '.join(available)}" if available else ""
+        super().__init__(f"unknown template {name!r}{hint}", field="template")
+        self.name = name
+        self.available = available or []
+
+
+class TemplateError(OgImageError):
+    """A template file is missing, unreadable or malformed.
+
+    Carries the file, the key (dotted path inside the TOML) and what was expected.
+    """
+
+    status = 500
+    exit_code = 3
+
+    def __init__(self, path: str, key: str | None, expected: str) -> None:
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {expected}", field=key)
+        self.path = path
+        self.key = key
+        self.expected = expected
+
+
+class FontError(OgImageError):
+    """The font manifest or a font file is missing or malformed."""
+
+    status = 500
+    exit_code = 3
+
+
+class SignatureError(OgImageError):
+    """A signed URL was required and the signature is missing or wrong (HTTP 403)."""
+
+    status = 403
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, field="sig")
+
+
+class OverloadedError(OgImageError):
+    """Too many renders are waiting; try again later (HTTP 503)."""
+
+    status = 503
+
+    def __init__(self, retry_after: int = 1) -> None:
+        super().__init__("server busy: too many renders waiting; retry later")
+        self.retry_after = retry_after
+
+
+class SettingsError(OgImageError):
+    """An environment variable has a value that does not parse."""
+
+    exit_code = 3
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(f"Config {name!r} has value {value!r}. {expected}", field=name)
+        self.name = name
+        self.value = value
+        self.expected = expected
+
+
+class FrontMatterError(OgImageError):
+    """A Markdown file's front matter cannot be read (CLI batch)."""
+
+    exit_code = 1
+
+    def __init__(self, path: str, line: int | None, reason: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}", field=None)
+        self.path = path
+        self.line = line
