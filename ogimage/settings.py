@@ -52,6 +52,9 @@ _EXPECTED = {
 }
 
 
+_LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
 def _default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "ogimage"
@@ -74,6 +77,7 @@ class Settings:
     cache_control: str = "public, max-age=86400, stale-while-revalidate=604800"
     cache_control_immutable: str = "public, max-age=31536000, immutable"
     log_level: str = "info"
+    access_log: bool = True
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,8 +108,18 @@ class Settings:
         read("cache_control", str)
         read("cache_control_immutable", str)
         read("log_level", str)
+        read("access_log", _bool)
         for name in ("port", "workers", "max_renders"):
             if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be at least 1.")
+        if "max_queue" in values and int(values["max_queue"]) < 0:  # type: ignore[call-overload]
+            raise SettingsError(PREFIX + "MAX_QUEUE", env[PREFIX + "MAX_QUEUE"], "Must be 0 or more.")
+        if "log_level" in values:
+            level = str(values["log_level"]).strip().lower()
+            if level not in _LOG_LEVELS:
+                raise SettingsError(
+                    PREFIX + "LOG_LEVEL", env[PREFIX + "LOG_LEVEL"], f"Not a log level ({', '.join(_LOG_LEVELS)})."
+                )
+            values["log_level"] = level
         return cls(**values)  # type: ignore[arg-type]

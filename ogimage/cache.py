@@ -1,0 +1,206 @@
+"""The two caches of encoded images, and the content key they share.
+
+The key is the content, not the URL: the normalised card, the template's
+digest, the fonts' digest, the renderer version and the format. Change any of
+them and the key changes, so a new template or font never serves a stale card;
+the server and the batch CLI compute the same key for the same card.
+
+Both caches are plain synchronous objects, safe to share between threads:
+
+- :class:`MemoryCache` is an LRU bounded by the total bytes it holds, not by
+  its number of entries (a 12 KiB palette PNG and a 300 KiB photo are not
+  the same cost).
+- :class:`DiskCache` is a content-addressed folder (``ab/abcdef….png``).
+  Writes go to a temporary file that is renamed into place, and every file
+  carries the SHA-256 of its payload, so a crash, a truncated copy or a flipped
+  bit is detected on read: the file is deleted and the card re-rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import struct
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from cachetools import LRUCache
+
+from .card import Card
+
+log = logging.getLogger("ogimage.cache")
+
+V = TypeVar("V")
+
+KEY_VERSION = 1  # bump when the shape of the key's JSON changes
+
+
+def content_key(
+    card: Card, template_digest: str, fonts_digest: str, renderer_version: str, fmt: str
+) -> str:
+    """The SHA-256 (hex) of everything that decides an image's bytes."""
+    doc: dict[str, Any] = {
+        "k": KEY_VERSION,
+        "card": card.canonical(),
+        "template": template_digest,
+        "fonts": fonts_digest,
+        "renderer": renderer_version,
+        "format": fmt,
+    }
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class MemoryCache(Generic[V]):
+    """A thread-safe LRU of values bounded by their total size in bytes.
+
+    ``sizeof`` gives a value's cost (``len`` for ``bytes``). A value larger
+    than the whole cache is not stored.
+    """
+
+    def __init__(self, max_bytes: int, sizeof: Callable[[V], int] = len) -> None:  # type: ignore[assignment]
+        self.max_bytes = max_bytes
+        self._lru: LRUCache[str, V] | None = (
+            LRUCache(maxsize=max_bytes, getsizeof=sizeof) if max_bytes > 0 else None
+        )
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: str) -> V | None:
+        """The value for ``key`` (now the most recently used), or ``None``."""
+        lru = self._lru
+        if lru is None:
+            self.misses += 1
+            return None
+        with self._lock:
+            value = lru.get(key)
+            if value is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+            return value
+
+    def put(self, key: str, value: V) -> bool:
+        """Store ``value``, evicting the least recently used; ``False`` if too big."""
+        lru = self._lru
+        if lru is None:
+            return False
+        with self._lock:
+            try:
+                lru[key] = value
+            except ValueError:  # larger than the whole cache
+                return False
+        return True
+
+    def clear(self) -> None:
+        if self._lru is not None:
+            with self._lock:
+                self._lru.clear()
+
+    @property
+    def bytes(self) -> int:
+        """Total size of the values held now."""
+        return int(self._lru.currsize) if self._lru is not None else 0
+
+    def __len__(self) -> int:
+        return len(self._lru) if self._lru is not None else 0
+
+    def __contains__(self, key: str) -> bool:
+        return self._lru is not None and key in self._lru
+
+
+# File layout: MAGIC, payload length (8 bytes, big-endian), SHA-256 of the
+# payload (32 bytes), payload. Anything else is corrupt.
+_MAGIC = b"OGIMGC1\n"
+_HEADER = struct.Struct(">8sQ32s")
+
+
+class DiskCache:
+    """A content-addressed folder of images with atomic writes and integrity checks.
+
+    Safe to share between threads and between processes (uvicorn workers, the
+    batch CLI): writers never collide on a temporary file, and ``os.replace``
+    makes a finished file appear at once or not at all. I/O errors (a full or
+    read-only disk) are logged and treated as a miss: the cache is an
+    optimisation, never a reason to fail a request.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.hits = 0
+        self.misses = 0
+        self.corrupt = 0
+        self.errors = 0
+
+    def path(self, key: str, fmt: str) -> Path:
+        return self.root / key[:2] / f"{key}.{fmt}"
+
+    def get(self, key: str, fmt: str) -> bytes | None:
+        """The payload stored for ``key``, or ``None`` (missing or corrupt: deleted)."""
+        path = self.path(key, fmt)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except OSError as exc:
+            self.errors += 1
+            self.misses += 1
+            log.warning("disk cache read failed for %s: %s", path, exc)
+            return None
+        payload = self._verify(data)
+        if payload is None:
+            self.corrupt += 1
+            self.misses += 1
+            log.warning("disk cache file %s is corrupt; deleting it", path)
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            return None
+        self.hits += 1
+        return payload
+
+    @staticmethod
+    def _verify(data: bytes) -> bytes | None:
+        if len(data) < _HEADER.size:
+            return None
+        magic, length, digest = _HEADER.unpack_from(data)
+        payload = data[_HEADER.size :]
+        if magic != _MAGIC or length != len(payload):
+            return None
+        if hashlib.sha256(payload).digest() != digest:
+            return None
+        return payload
+
+    def put(self, key: str, fmt: str, payload: bytes) -> bool:
+        """Store ``payload`` atomically; ``False`` (logged) if the disk refused."""
+        path = self.path(key, fmt)
+        header = _HEADER.pack(_MAGIC, len(payload), hashlib.sha256(payload).digest())
+        tmp: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(header)
+                fh.write(payload)
+            os.replace(tmp, path)
+            tmp = None
+            return True
+        except OSError as exc:
+            self.errors += 1
+            log.warning("disk cache write failed for %s: %s", path, exc)
+            return False
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass

@@ -1,0 +1,87 @@
+"""Prometheus metrics, one registry per app so tests and processes never collide.
+
+Each uvicorn worker is its own process with its own counters; a scrape through
+a load balancer sees one worker. Scrape each replica (or each worker's port)
+directly, or aggregate with the ``instance`` label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import (
+    disable_created_metrics,
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+# The `_created` series double every counter for little use; leave them out.
+disable_created_metrics()
+
+CACHE_LEVELS = ("memory", "disk")
+
+# Renders take milliseconds to a second; requests on a hit take microseconds.
+_RENDER_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
+_REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    """Every metric ogimage exports, with pre-bound children for the hot path."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "ogimage_requests", "HTTP requests answered, by route and status.",
+            ["route", "status"], registry=r,
+        )
+        self.request_seconds = Histogram(
+            "ogimage_request_duration_seconds", "Time to answer a request, by route.",
+            ["route"], buckets=_REQUEST_BUCKETS, registry=r,
+        )
+        self.render_seconds = Histogram(
+            "ogimage_render_duration_seconds", "Time to draw and encode one image.",
+            buckets=_RENDER_BUCKETS, registry=r,
+        )
+        self.renders = Counter("ogimage_renders", "Images drawn (cache misses that rendered).", registry=r)
+        self.cache_hits = Counter("ogimage_cache_hits", "Cache hits, by level.", ["level"], registry=r)
+        self.cache_misses = Counter("ogimage_cache_misses", "Cache misses, by level.", ["level"], registry=r)
+        self.cache_corrupt = Counter(
+            "ogimage_cache_corrupt", "Disk cache files found corrupt, deleted and re-rendered.", registry=r
+        )
+        self.cache_bytes = Gauge("ogimage_cache_bytes", "Bytes held by the cache, by level.", ["level"], registry=r)
+        self.cache_entries = Gauge("ogimage_cache_entries", "Entries held by the cache, by level.", ["level"], registry=r)
+        self.renders_in_flight = Gauge("ogimage_renders_in_flight", "Renders running now.", registry=r)
+        self.renders_waiting = Gauge("ogimage_renders_waiting", "Renders waiting for a free slot.", registry=r)
+        self.rejected = Counter(
+            "ogimage_rejected_requests", "Requests refused before any work, by reason.", ["reason"], registry=r,
+        )
+        self.hit = {level: self.cache_hits.labels(level) for level in CACHE_LEVELS}
+        self.miss = {level: self.cache_misses.labels(level) for level in CACHE_LEVELS}
+        self._route_children: dict[tuple[str, int], Counter] = {}
+        self._route_timers: dict[str, Histogram] = {}
+
+    def watch_memory_cache(self, nbytes: Callable[[], float], entries: Callable[[], float]) -> None:
+        """Read the memory cache's size when scraped (no bookkeeping on the hot path)."""
+        self.cache_bytes.labels("memory").set_function(nbytes)
+        self.cache_entries.labels("memory").set_function(entries)
+
+    def observe_request(self, route: str, status: int, seconds: float) -> None:
+        child = self._route_children.get((route, status))
+        if child is None:
+            child = self._route_children[(route, status)] = self.requests.labels(route, str(status))
+        child.inc()
+        timer = self._route_timers.get(route)
+        if timer is None:
+            timer = self._route_timers[route] = self.request_seconds.labels(route)
+        timer.observe(seconds)
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition of every metric."""
+        return generate_latest(self.registry)

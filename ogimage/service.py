@@ -1,0 +1,295 @@
+"""The facade between the edges (HTTP, CLI) and the engine: card in, bytes out.
+
+:class:`Service` answers an image from the memory cache, then the disk cache,
+then by rendering, in that order:
+
+- A memory hit is answered at once, on the event loop, without touching any
+  lock the renders hold: cached cards are never blocked behind renders.
+- Misses are single-flight: N concurrent requests for the same uncached card
+  share one fill (disk read or render); the others await it. The fill runs as
+  its own task, so a client that disconnects does not cancel it for the rest.
+- Renders run in a thread pool of ``max_renders`` threads. At most
+  ``max_queue`` more may wait for a slot; past that the service raises
+  :class:`~ogimage.errors.OverloadedError` (HTTP 503 with ``Retry-After``)
+  instead of piling up work.
+
+:meth:`Service.render_cached` is the synchronous path for the batch CLI; it
+shares the caches and the content key with the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .cache import DiskCache, MemoryCache, content_key
+from .card import Card
+from .engine import FORMATS, RENDERER_VERSION, Engine
+from .errors import CardError, OverloadedError, TemplateNotFound
+from .metrics import Metrics
+from .settings import Settings
+
+log = logging.getLogger("ogimage.service")
+
+T = TypeVar("T")
+
+FORMAT_ALIASES = {"jpg": "jpeg"}
+# What an entry costs in memory beyond its bytes (object headers, key, strings).
+_ENTRY_OVERHEAD = 512
+
+
+def normalise_format(fmt: str | None) -> str:
+    """``png``/``jpeg``/``webp`` (``jpg`` is ``jpeg``); :class:`CardError` otherwise."""
+    if fmt is None or fmt == "":
+        return "png"
+    name = fmt.strip().lower()
+    name = FORMAT_ALIASES.get(name, name)
+    if name not in FORMATS:
+        raise CardError(f"{fmt!r} is not a format; use one of {', '.join(sorted(FORMATS))} (or jpg)", field="format")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An encoded image and where it came from (``memory``, ``disk`` or ``render``)."""
+
+    body: bytes
+    content_type: str
+    key: str
+    etag: str
+    level: str
+
+    def at(self, level: str) -> Rendered:
+        return Rendered(self.body, self.content_type, self.key, self.etag, level)
+
+
+def etag_for(key: str) -> str:
+    """The strong ETag of the image with this content key."""
+    return f'"{key[:32]}"'
+
+
+class Service:
+    """Card in, image out, through the caches; bounded, single-flight renders."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings if settings is not None else Settings()
+        self.metrics = metrics if metrics is not None else Metrics()
+        s = self.settings
+        self.memory: MemoryCache[Rendered] = MemoryCache(
+            s.memory_cache_bytes, sizeof=lambda r: len(r.body) + _ENTRY_OVERHEAD
+        )
+        self.disk: DiskCache | None = DiskCache(s.cache_dir) if s.disk_cache else None
+        self.max_renders = s.max_renders
+        self.max_queue = s.max_queue
+        self.renders = 0  # images drawn, for tests and logs
+        self._count_lock = threading.Lock()
+        self._render_pool = ThreadPoolExecutor(max_workers=s.max_renders, thread_name_prefix="ogimage-render")
+        # Disk reads and writes never wait behind renders.
+        self._io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogimage-io")
+        self._inflight: dict[str, asyncio.Future[Rendered]] = {}
+        self._pending_writes: set[asyncio.Future[Any]] = set()
+        self._running = 0
+        self._waiting = 0
+        self._sem: asyncio.Semaphore | None = None
+        self._sem_loop: asyncio.AbstractEventLoop | None = None
+        self._render_ewma = 0.05
+        self._template_names: frozenset[str] | None = None
+        self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
+
+    # -- card and key -------------------------------------------------------
+
+    def card(self, data: Mapping[str, Any], template: str) -> Card:
+        """Validate the fields for ``template`` (:class:`CardError`, :class:`TemplateNotFound`)."""
+        names = self._template_names
+        if names is None:
+            names = self._template_names = frozenset(self.engine.template_names())
+        if template not in names:
+            raise TemplateNotFound(template, sorted(names))
+        return self.engine.card(data, template)
+
+    @staticmethod
+    def etag(key: str) -> str:
+        return etag_for(key)
+
+    def key(self, card: Card, fmt: str) -> str:
+        """The content key of ``card`` in ``fmt`` (raises TemplateNotFound)."""
+        return content_key(
+            card,
+            self.engine.template_digest(card.template),
+            self.engine.fonts_digest,
+            RENDERER_VERSION,
+            fmt,
+        )
+
+    # -- async path (server) --------------------------------------------------
+
+    async def image(self, card: Card, fmt: str = "png", key: str | None = None) -> Rendered:
+        """The encoded image of ``card``: memory, else disk, else one shared render."""
+        if key is None:
+            key = self.key(card, fmt)
+        hit = self.memory.get(key)
+        if hit is not None:
+            self.metrics.hit["memory"].inc()
+            return hit.at("memory")
+        self.metrics.miss["memory"].inc()
+        fut = self._inflight.get(key)
+        if fut is None:
+            fut = asyncio.ensure_future(self._fill(key, card, fmt))
+            self._inflight[key] = fut
+            fut.add_done_callback(lambda f, key=key: self._fill_done(key, f))
+        # shield: a cancelled request must not cancel the fill the others await.
+        return await asyncio.shield(fut)
+
+    def _fill_done(self, key: str, fut: asyncio.Future[Rendered]) -> None:
+        if self._inflight.get(key) is fut:
+            del self._inflight[key]
+        if not fut.cancelled():
+            fut.exception()  # retrieved: no "never retrieved" warning if all waiters left
+
+    async def _fill(self, key: str, card: Card, fmt: str) -> Rendered:
+        loop = asyncio.get_running_loop()
+        content_type = FORMATS[fmt]
+        if self.disk is not None:
+            data = await loop.run_in_executor(self._io_pool, self._disk_get, key, fmt)
+            if data is not None:
+                entry = Rendered(data, content_type, key, etag_for(key), "disk")
+                self.memory.put(key, entry)
+                return entry
+        body = await self._bounded(lambda: self._render(card, fmt))
+        entry = Rendered(body, content_type, key, etag_for(key), "render")
+        self.memory.put(key, entry)
+        if self.disk is not None:
+            write = loop.run_in_executor(self._io_pool, self.disk.put, key, fmt, body)
+            self._pending_writes.add(write)
+            write.add_done_callback(self._pending_writes.discard)
+        return entry
+
+    def _disk_get(self, key: str, fmt: str) -> bytes | None:
+        assert self.disk is not None
+        corrupt = self.disk.corrupt
+        data = self.disk.get(key, fmt)
+        if data is None:
+            self.metrics.miss["disk"].inc()
+            if self.disk.corrupt != corrupt:
+                self.metrics.cache_corrupt.inc()
+        else:
+            self.metrics.hit["disk"].inc()
+        return data
+
+    def _render(self, card: Card, fmt: str) -> bytes:
+        start = time.perf_counter()
+        body = self.engine.render(card, fmt)
+        elapsed = time.perf_counter() - start
+        with self._count_lock:
+            self.renders += 1
+        self._render_ewma = 0.8 * self._render_ewma + 0.2 * elapsed
+        self.metrics.renders.inc()
+        self.metrics.render_seconds.observe(elapsed)
+        return body
+
+    async def layout(self, card: Card) -> dict[str, Any]:
+        """The layout JSON of ``card``: CPU work, so bounded like a render."""
+        return await self._bounded(lambda: self.engine.layout(card))
+
+    async def _bounded(self, work: Callable[[], T]) -> T:
+        """Run ``work`` in the render pool, waiting for a slot or refusing (503)."""
+        sem = self._semaphore()
+        if sem.locked():
+            if self._waiting >= self.max_queue:
+                self.metrics.rejected.labels("overloaded").inc()
+                raise OverloadedError(self.retry_after())
+            self._waiting += 1
+            self.metrics.renders_waiting.inc()
+            try:
+                await sem.acquire()
+            finally:
+                self._waiting -= 1
+                self.metrics.renders_waiting.dec()
+        else:
+            await sem.acquire()  # free slot: returns at once
+        self._running += 1
+        self.metrics.renders_in_flight.inc()
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._render_pool, work)
+        finally:
+            self._running -= 1
+            self.metrics.renders_in_flight.dec()
+            sem.release()
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        # asyncio primitives belong to one loop; a test client may bring a new one.
+        loop = asyncio.get_running_loop()
+        if self._sem is None or self._sem_loop is not loop:
+            self._sem = asyncio.Semaphore(self.max_renders)
+            self._sem_loop = loop
+        return self._sem
+
+    def retry_after(self) -> int:
+        """Seconds a refused client should wait: the queue ahead of it, drained."""
+        estimate = (self._waiting + self._running) * self._render_ewma / self.max_renders
+        return max(1, min(60, math.ceil(estimate)))
+
+    async def flush(self) -> None:
+        """Wait for background disk writes (shutdown, tests)."""
+        if self._pending_writes:
+            await asyncio.gather(*list(self._pending_writes), return_exceptions=True)
+
+    # -- sync path (batch CLI) -----------------------------------------------
+
+    def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
+        """The synchronous equivalent of :meth:`image`, for the CLI (no bound, no single-flight)."""
+        key = self.key(card, fmt)
+        hit = self.memory.get(key)
+        if hit is not None:
+            return hit.at("memory")
+        content_type = FORMATS[fmt]
+        if self.disk is not None:
+            data = self.disk.get(key, fmt)
+            if data is not None:
+                entry = Rendered(data, content_type, key, etag_for(key), "disk")
+                self.memory.put(key, entry)
+                return entry
+        body = self._render(card, fmt)
+        entry = Rendered(body, content_type, key, etag_for(key), "render")
+        self.memory.put(key, entry)
+        if self.disk is not None:
+            self.disk.put(key, fmt, body)
+        return entry
+
+    # -- passthrough for the edges ------------------------------------------
+
+    def templates(self) -> list[dict[str, Any]]:
+        return self.engine.describe_templates()
+
+    def template_names(self) -> list[str]:
+        return self.engine.template_names()
+
+    def status(self) -> dict[str, Any]:
+        """Readiness: the engine's status plus the cache configuration."""
+        status = dict(self.engine.status())
+        status["memory_cache_bytes"] = self.memory.bytes
+        status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
+        return status
+
+    def ready(self) -> bool:
+        status = self.engine.status()
+        return bool(status.get("fonts")) and bool(status.get("templates"))
+
+    def close(self) -> None:
+        self._render_pool.shutdown(wait=False, cancel_futures=True)
+        self._io_pool.shutdown(wait=True)
+

@@ -1,0 +1,72 @@
+"""A stand-in engine for the service tests: real image bytes, controllable timing.
+
+It follows the ``ogimage.engine.Engine`` interface, counts renders, and can be
+made slow (``delay``) or held (``gate``) so tests can pile up concurrent
+requests deterministically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from PIL import Image
+
+from ogimage.card import Card
+from ogimage.errors import TemplateNotFound
+
+_PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+class FakeEngine:
+    fonts_digest = "fonts-v1"
+
+    def __init__(self, templates: tuple[str, ...] = ("default", "cuckoo-network"), delay: float = 0.0,
+                 gate: threading.Event | None = None, fonts: int = 3) -> None:
+        self.templates = {name: f"digest-{name}-1" for name in templates}
+        self.delay = delay
+        self.gate = gate
+        self.fonts = fonts
+        self.calls = 0
+        self.started = threading.Semaphore(0)  # released once per render that began
+        self._lock = threading.Lock()
+
+    def template_names(self) -> list[str]:
+        return sorted(self.templates)
+
+    def describe_templates(self) -> list[dict[str, Any]]:
+        return [{"name": n, "description": f"{n} card", "width": 1200, "height": 630,
+                 "fields": ["title", "description", "site"]} for n in self.template_names()]
+
+    def template_digest(self, name: str) -> str:
+        try:
+            return self.templates[name]
+        except KeyError:
+            raise TemplateNotFound(name, self.template_names()) from None
+
+    def card(self, data: Mapping[str, Any], template: str) -> Card:
+        self.template_digest(template)
+        return Card.from_mapping(data, template=template)
+
+    def render(self, card: Card, fmt: str = "png") -> bytes:
+        with self._lock:
+            self.calls += 1
+        self.started.release()
+        if self.gate is not None:
+            assert self.gate.wait(10), "test gate never opened"
+        if self.delay:
+            threading.Event().wait(self.delay)
+        shade = hashlib.sha256(card.title.encode()).digest()
+        image = Image.new("RGB", (1200, 630), tuple(shade[:3]))
+        buf = io.BytesIO()
+        image.save(buf, _PIL_FORMATS[fmt])
+        return buf.getvalue()
+
+    def layout(self, card: Card) -> dict[str, Any]:
+        return {"template": card.template, "title": {"lines": [card.title], "size": 64}}
+
+    def status(self) -> dict[str, Any]:
+        return {"layout_engine": "raqm", "fonts": self.fonts, "templates": len(self.templates)}
