@@ -147,7 +147,7 @@ class DiskCache:
         try:
             with open(path, "rb") as fh:
                 data = fh.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             self.misses += 1
             return None
         except OSError as exc:

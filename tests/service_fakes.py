@@ -70,3 +70,30 @@ class FakeEngine:
 
     def status(self) -> dict[str, Any]:
         return {"layout_engine": "raqm", "fonts": self.fonts, "templates": len(self.templates)}
+
+
+def make_service(tmp_path, engine: Any = None, **overrides: Any):
+    """A Service over ``engine`` (a FakeEngine by default) with its caches under ``tmp_path``."""
+    from ogimage.service import Service
+    from ogimage.settings import Settings
+
+    overrides.setdefault("cache_dir", tmp_path / "cache")
+    return Service(engine if engine is not None else FakeEngine(), Settings(**overrides))
+
+
+def make_app(tmp_path, engine: Any = None, **overrides: Any):
+    """The real app over a fake (or given) engine, caches under ``tmp_path``."""
+    from ogimage.server import create_app
+
+    return create_app(service=make_service(tmp_path, engine, **overrides))
+
+
+async def wait_until(predicate, timeout: float = 5.0) -> None:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.005)

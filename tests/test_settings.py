@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import pytest
+
+from ogimage.errors import SettingsError
+from ogimage.settings import Settings
+
+
+def test_defaults_without_environment():
+    s = Settings.from_env({})
+    assert s.port == 8000 and s.memory_cache_bytes == 128 << 20 and s.disk_cache is True
+    assert s.cache_control == "public, max-age=86400, stale-while-revalidate=604800"
+    assert s.cache_control_immutable == "public, max-age=31536000, immutable"
+    assert s.signing_key == "" and s.access_log is True and s.workers >= 1 and s.max_renders >= 1
+
+
+def test_every_variable_is_read():
+    env = {
+        "OGIMAGE_HOST": "0.0.0.0", "OGIMAGE_PORT": "9000", "OGIMAGE_WORKERS": "3",
+        "OGIMAGE_TEMPLATE_DIRS": "/a:/b", "OGIMAGE_MEMORY_CACHE_BYTES": "64M",
+        "OGIMAGE_DISK_CACHE": "off", "OGIMAGE_CACHE_DIR": "/tmp/x", "OGIMAGE_SIGNING_KEY": "k",
+        "OGIMAGE_MAX_RENDERS": "2", "OGIMAGE_MAX_QUEUE": "0", "OGIMAGE_CACHE_CONTROL": "no-cache",
+        "OGIMAGE_CACHE_CONTROL_IMMUTABLE": "public, max-age=60", "OGIMAGE_LOG_LEVEL": "WARNING",
+        "OGIMAGE_ACCESS_LOG": "false",
+    }
+    s = Settings.from_env(env)
+    assert (s.host, s.port, s.workers) == ("0.0.0.0", 9000, 3)
+    assert s.template_dirs == (Path("/a"), Path("/b"))
+    assert s.memory_cache_bytes == 64 << 20 and s.disk_cache is False and s.cache_dir == Path("/tmp/x")
+    assert (s.signing_key, s.max_renders, s.max_queue) == ("k", 2, 0)
+    assert (s.cache_control, s.cache_control_immutable) == ("no-cache", "public, max-age=60")
+    assert s.log_level == "warning" and s.access_log is False
+
+
+@pytest.mark.parametrize("name,value", [
+    ("OGIMAGE_PORT", "eighty"), ("OGIMAGE_PORT", "0"), ("OGIMAGE_WORKERS", "-1"),
+    ("OGIMAGE_MEMORY_CACHE_BYTES", "lots"), ("OGIMAGE_DISK_CACHE", "maybe"),
+    ("OGIMAGE_MAX_RENDERS", "0"), ("OGIMAGE_MAX_QUEUE", "-2"), ("OGIMAGE_LOG_LEVEL", "loud"),
+    ("OGIMAGE_ACCESS_LOG", "2"),
+])
+def test_bad_values_fail_naming_the_variable(name, value):
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({name: value})
+    assert name in str(info.value) and repr(value) in str(info.value)
+    assert info.value.field == name
