@@ -1,0 +1,223 @@
+"""Arrange a card on a template: where every line and chip goes, before any pixel.
+
+:func:`arrange` runs the typesetting core on each text box of a template with the
+fonts layer's measurer, resolves boxes that follow the box above them, and
+returns a :class:`CardLayout`. The renderer draws exactly this object, and
+``ogimage layout --json`` / ``GET /api/layout/…`` print it, so what you inspect
+is what is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .card import Card
+from .fonts import FontBook
+from .template import RGBA, Template, TextBox
+from .typeset.layout import BoxSpec, fit
+from .typeset.segment import base_direction, detect_lang
+
+# Where the baseline sits in a line box: centred on the middle of capitals and
+# ideographs (about 0.35 em above the baseline in Inter and Noto Sans CJK).
+_BASELINE_FROM_MIDDLE = 0.35
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """One line of text, placed: ``x`` is its left edge, ``baseline`` its baseline, ``y`` its line-box top."""
+
+    text: str
+    width: float
+    x: float
+    y: float
+    baseline: float
+    direction: str
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One tag chip: its rectangle and its single line of text."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    line: PlacedLine
+
+
+@dataclass(frozen=True)
+class PlacedBox:
+    """A text box after layout."""
+
+    name: str
+    text: str
+    lang: str
+    family: str
+    weight: str
+    color: RGBA
+    font_size: float
+    line_height: float
+    lines: tuple[PlacedLine, ...]
+    truncated: bool
+    x: float
+    y: float
+    width: float
+    height: float
+    chips: tuple[Chip, ...] = ()
+
+    @property
+    def bottom(self) -> float:
+        """The bottom of the last line (or of the chips)."""
+        if self.chips:
+            return max(c.y + c.height for c in self.chips)
+        if self.lines:
+            return self.lines[-1].y + self.line_height
+        return self.y
+
+
+@dataclass(frozen=True)
+class CardLayout:
+    """Everything the renderer needs to draw a card, and what ``--json`` prints."""
+
+    template: Template
+    card: Card
+    boxes: tuple[PlacedBox, ...]
+    missing_glyphs: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The layout as a JSON-able dict (see README "Layout as JSON")."""
+
+        def line(ln: PlacedLine) -> dict[str, Any]:
+            return {"text": ln.text, "width": round(ln.width, 2), "x": round(ln.x, 2), "y": round(ln.y, 2),
+                    "baseline": round(ln.baseline, 2), "direction": ln.direction}
+
+        boxes: dict[str, Any] = {}
+        for b in self.boxes:
+            entry: dict[str, Any] = {
+                "text": b.text, "lang": b.lang, "font_size": b.font_size, "line_height": round(b.line_height, 2),
+                "family": b.family, "weight": b.weight, "truncated": b.truncated,
+                "box": {"x": b.x, "y": round(b.y, 2), "width": b.width, "height": round(b.height, 2)},
+                "lines": [line(ln) for ln in b.lines],
+            }
+            if b.chips:
+                entry["chips"] = [{"x": round(c.x, 2), "y": round(c.y, 2), "width": round(c.width, 2),
+                                   "height": round(c.height, 2), "text": c.line.text} for c in b.chips]
+            boxes[b.name] = entry
+        return {
+            "template": self.template.name,
+            "width": self.template.width,
+            "height": self.template.height,
+            "card": self.card.canonical(),
+            "boxes": boxes,
+            "missing_glyphs": list(self.missing_glyphs),
+        }
+
+
+def box_text(box: TextBox, card: Card) -> str:
+    """The text a box shows for a card (``site`` falls back to the box default)."""
+    if box.name == "title":
+        return card.title
+    if box.name == "description":
+        return card.description
+    if box.name == "site":
+        return card.site or box.default
+    if box.name == "meta":
+        parts = [", ".join(card.author)] if card.author else []
+        if card.date:
+            parts.append(card.date.strftime(box.date_format))
+        return box.separator.join(parts)
+    return ""
+
+
+def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float) -> tuple[PlacedLine, ...]:
+    placed = []
+    for i, ln in enumerate(lines):
+        y = top + i * line_h
+        slack = box.width - ln.width
+        x = box.x + (slack / 2 if box.align == "center" else slack if box.align == "right" else 0)
+        placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
+                                 base_direction(ln.text)))
+    return tuple(placed)
+
+
+def _valign(box: TextBox, y: float, content: float) -> float:
+    if box.height is None or box.valign == "top":
+        return y
+    slack = box.height - content
+    return y + (slack / 2 if box.valign == "middle" else slack)
+
+
+def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> PlacedBox:
+    spec = BoxSpec(width=box.width, min_size=box.min_size, max_size=box.max_size,
+                   max_lines=box.max_lines, line_height=box.line_height, height=box.height)
+    result = fit(text, spec, book.measurer(box.family, box.weight, lang), lang)
+    line_h = result.line_height
+    content = line_h * len(result.lines)
+    top = _valign(box, y, content)
+    return PlacedBox(box.name, text, lang, box.family, box.weight, box.color, result.font_size, line_h,
+                     _place_lines(box, result.lines, result.font_size, line_h, top), result.truncated,
+                     box.x, y, box.width, box.height if box.height is not None else content)
+
+
+def _tags_box(box: TextBox, tags: tuple[str, ...], card_lang: str | None, y: float, book: FontBook) -> PlacedBox:
+    chips_style = box.chips
+    assert chips_style is not None
+    size = box.max_size
+    chip_h = round(size * box.line_height) + 2 * chips_style.padding_y
+    widths = []
+    for tag in tags:
+        text = f"{chips_style.prefix}{tag}"
+        lang = card_lang or detect_lang(tag)
+        width = book.measurer(box.family, box.weight, lang)(text, size)
+        widths.append((text, lang, width))
+    # Keep as many chips as fit on one row, in order.
+    kept, total = [], 0.0
+    for text, lang, width in widths:
+        w = width + 2 * chips_style.padding_x
+        extra = w + (chips_style.gap if kept else 0)
+        if total + extra > box.width:
+            break
+        kept.append((text, lang, width, w))
+        total += extra
+    top = _valign(box, y, chip_h)
+    offset = (box.width - total) / 2 if box.align == "center" else box.width - total if box.align == "right" else 0
+    x = box.x + offset
+    chips = []
+    for text, _lang, width, w in kept:
+        line_top = top + chips_style.padding_y
+        line_h = chip_h - 2 * chips_style.padding_y
+        line = PlacedLine(text, width, x + chips_style.padding_x, line_top,
+                          line_top + line_h / 2 + _BASELINE_FROM_MIDDLE * size, base_direction(text))
+        chips.append(Chip(x, top, w, chip_h, line))
+        x += w + chips_style.gap
+    return PlacedBox(box.name, ", ".join(tags), card_lang or "", box.family, box.weight, box.color, size,
+                     chip_h, (), len(kept) < len(tags), box.x, y, box.width,
+                     box.height if box.height is not None else chip_h, tuple(chips))
+
+
+def arrange(card: Card, template: Template, book: FontBook) -> CardLayout:
+    """Lay out every box of ``template`` for ``card``."""
+    placed: dict[str, PlacedBox] = {}
+    shown: list[str] = []
+    for box in template.boxes:
+        if box.y is not None:
+            y = float(box.y)
+        else:
+            above = placed[box.follows]  # type: ignore[index]
+            # An empty box above gives up its place: this one moves up to where it would have started.
+            y = above.bottom + box.gap if (above.lines or above.chips) else above.y
+        if box.name == "tags":
+            if card.tags:
+                placed[box.name] = _tags_box(box, card.tags, card.lang, y, book)
+            else:
+                placed[box.name] = PlacedBox(box.name, "", card.lang or "", box.family, box.weight, box.color,
+                                             box.max_size, 0, (), False, box.x, y, box.width, 0)
+            shown.append(placed[box.name].text)
+            continue
+        text = box_text(box, card)
+        lang = card.lang or detect_lang(text)
+        placed[box.name] = _text_box(box, text, lang, y, book)
+        shown.append(text)
+    missing = book.missing("".join(shown))
+    return CardLayout(template, card, tuple(placed.values()), tuple(missing))

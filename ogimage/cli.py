@@ -1,0 +1,158 @@
+"""The ``ogimage`` command line: translation between a terminal and the engine.
+
+    ogimage render --template default --title "…" -o card.png
+    ogimage layout --template plain --title "…" --json
+    ogimage templates
+
+Errors from :mod:`ogimage.errors` are printed as one line naming the field (or
+file and key) and end the command with their ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import OgImageError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _engine(args: argparse.Namespace) -> Any:
+    from .engine import Engine
+    from .settings import Settings
+
+    dirs = tuple(Settings.from_env().template_dirs) + tuple(args.templates_dir or ())
+    return Engine(dirs)
+
+
+def _card_fields(args: argparse.Namespace) -> dict[str, Any]:
+    fields = {
+        "title": args.title,
+        "description": args.description,
+        "site": args.site,
+        "author": args.author,
+        "date": args.date,
+        "tags": [t for group in (args.tags or []) for t in group.split(",")],
+        "lang": args.lang,
+    }
+    return {k: v for k, v in fields.items() if v not in (None, [])}
+
+
+def _add_card_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--template", "-t", default="default", help="template name (default: default)")
+    p.add_argument("--title", required=True, help="the card's title (required)")
+    p.add_argument("--description", help="a line or two under the title")
+    p.add_argument("--site", help="site or brand name (default: the template's)")
+    p.add_argument("--author", action="append", help="author name; repeat for several")
+    p.add_argument("--date", help="publication date, YYYY-MM-DD")
+    p.add_argument("--tags", action="append", help="tags, comma-separated; may repeat")
+    p.add_argument("--lang", help="BCP 47 language of the text (default: detected)")
+
+
+def _add_template_dirs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--templates-dir", action="append", type=Path, metavar="DIR",
+                   help="a folder of extra templates (*.toml); overrides bundled ones of the same name; may repeat "
+                        "(also OGIMAGE_TEMPLATE_DIRS)")
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render one card to a file, or to stdout with ``-o -``."""
+    from .engine import normalise_format
+
+    engine = _engine(args)
+    fmt = args.format
+    if fmt is None and args.output != "-":
+        suffix = Path(args.output).suffix.lstrip(".").lower()
+        fmt = suffix if suffix in ("png", "jpg", "jpeg", "webp") else "png"
+    fmt = normalise_format(fmt)
+    card = engine.card(_card_fields(args), args.template)
+    data = engine.render(card, fmt)
+    if args.output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({len(data)} bytes, {fmt})", file=sys.stderr)
+    return 0
+
+
+def cmd_layout(args: argparse.Namespace) -> int:
+    """Print the layout of one card: JSON with ``--json``, else a readable summary."""
+    engine = _engine(args)
+    card = engine.card(_card_fields(args), args.template)
+    result = engine.layout(card)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return 0
+    for name, box in result["boxes"].items():
+        flag = " (truncated)" if box["truncated"] else ""
+        print(f"{name}: {box['font_size']:g}px, {len(box['lines'])} line(s){flag}")
+        for line in box["lines"]:
+            print(f"  | {line['text']}")
+    if result["missing_glyphs"]:
+        print(f"missing glyphs: {' '.join(result['missing_glyphs'])}")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    """List the available templates with their size and fields."""
+    engine = _engine(args)
+    rows = engine.describe_templates()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for t in rows:
+        print(f"{t['name']:<12} {t['width']}x{t['height']}  fields: {', '.join(t['fields'])}")
+        if t["description"]:
+            print(f"{'':<12} {t['description']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="ogimage", description="Open Graph card images with real typesetting.")
+    parser.add_argument("--version", action="version", version=f"ogimage {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("render", help="render one card to an image file")
+    _add_card_options(p)
+    _add_template_dirs(p)
+    p.add_argument("-o", "--output", default="card.png", help="output file, or - for stdout (default: card.png)")
+    p.add_argument("--format", "-f", help="png, jpeg or webp (default: from the file name, else png)")
+    p.set_defaults(handler=cmd_render)
+
+    p = sub.add_parser("layout", help="show how a card is laid out (lines, sizes, missing glyphs)")
+    _add_card_options(p)
+    _add_template_dirs(p)
+    p.add_argument("--json", action="store_true", help="print the layout as one JSON object")
+    p.set_defaults(handler=cmd_layout)
+
+    p = sub.add_parser("templates", help="list the available templates")
+    _add_template_dirs(p)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_templates)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except OgImageError as exc:
+        print(f"ogimage {args.command}: error: {exc.format_message()}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

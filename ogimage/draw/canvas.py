@@ -1,0 +1,173 @@
+"""The part of a card that does not depend on the card: background, shapes, logo.
+
+Drawn once per template (keyed by its digest) and reused for every card, both
+as an RGBA image and, when the template has few enough colours, as a palette
+image that cards are composed on directly (see :mod:`ogimage.draw.compose`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops, ImageDraw, ImageOps
+
+from ..template import RGBA, Background, Gradient, Template
+
+# Palette entries a template base may use; the rest are left for text ramps.
+BASE_COLOURS = 128
+
+_lock = threading.Lock()
+_bases: dict[str, Base] = {}
+
+
+@dataclass(frozen=True)
+class Base:
+    """A template's static layers: ``rgba`` always; ``indexed`` (mode P) when it fits a small palette."""
+
+    rgba: Image.Image
+    indexed: Image.Image | None
+    palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
+
+    @property
+    def colours(self) -> int:
+        """How many palette entries the base uses."""
+        return len(self.palette) // 3
+
+    def mean_colour(self, box: tuple[int, int, int, int]) -> tuple[int, int, int]:
+        """The average colour of the base inside ``box`` (what antialiased text blends into)."""
+        x0, y0, x1, y1 = _clip(box, self.rgba.size)
+        if x1 <= x0 or y1 <= y0:
+            return self.rgba.getpixel((0, 0))[:3]
+        region = self.rgba.crop((x0, y0, x1, y1)).convert("RGB").resize((1, 1), Image.Resampling.BOX)
+        return region.getpixel((0, 0))  # type: ignore[return-value]
+
+
+def _clip(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = box
+    return max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1)
+
+
+def gradient_image(size: tuple[int, int], gradient: Gradient) -> Image.Image:
+    """A linear gradient as an RGB image, built from a 256-step ramp (cheap, and palette-friendly)."""
+    width, height = size
+    angle = math.radians(gradient.angle)
+    wx, wy = math.cos(angle), math.sin(angle)
+    total = abs(wx) + abs(wy) or 1.0
+    wx, wy = wx / total, wy / total
+    ramp = Image.linear_gradient("L")  # 256x256, 0 at the top, 255 at the bottom
+    vertical = ramp.resize((width, height))
+    horizontal = ramp.transpose(Image.Transpose.ROTATE_90).transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    horizontal = horizontal.resize((width, height))
+    if wx < 0:
+        horizontal = ImageOps.invert(horizontal)
+    if wy < 0:
+        vertical = ImageOps.invert(vertical)
+    h = horizontal.point(lambda v: round(v * abs(wx)))
+    v = vertical.point(lambda v: round(v * abs(wy)))
+    mask = ImageChops.add(h, v)
+    stops = gradient.colors
+    palette: list[int] = []
+    for i in range(256):
+        t = i / 255 * (len(stops) - 1)
+        k = min(int(t), len(stops) - 2)
+        f = t - k
+        a, b = stops[k], stops[k + 1]
+        palette.extend(round(a[c] + (b[c] - a[c]) * f) for c in range(3))
+    mask.putpalette(palette)  # an L image with a palette becomes a P image of the same indices
+    return mask.convert("RGB")
+
+
+def _background(size: tuple[int, int], background: Background) -> Image.Image:
+    image = Image.new("RGBA", size, background.color)
+    if background.gradient is not None:
+        image = gradient_image(size, background.gradient).convert("RGBA")
+    if background.image is not None:
+        with Image.open(background.image) as src:
+            picture = src.convert("RGBA")
+        if background.fit == "cover":
+            picture = ImageOps.fit(picture, size, Image.Resampling.LANCZOS)
+            image.alpha_composite(picture)
+        else:
+            picture = ImageOps.contain(picture, size, Image.Resampling.LANCZOS)
+            image.alpha_composite(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
+    return image
+
+
+def rounded_rect(image: Image.Image, box: tuple[float, float, float, float], radius: float, color: RGBA) -> None:
+    """Draw a (translucent) rounded rectangle onto an RGBA image."""
+    if color[3] == 255:
+        ImageDraw.Draw(image).rounded_rectangle(box, radius=radius, fill=color)
+        return
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    ImageDraw.Draw(layer).rounded_rectangle(box, radius=radius, fill=color)
+    image.alpha_composite(layer)
+
+
+def rounded_rect_mask(size: tuple[int, int], radius: float) -> Image.Image:
+    """Coverage of a rounded rectangle filling ``size``, antialiased (drawn at 4x, reduced)."""
+    w, h = size
+    big = Image.new("L", (w * 4, h * 4), 0)
+    ImageDraw.Draw(big).rounded_rectangle((0, 0, w * 4 - 1, h * 4 - 1), radius=radius * 4, fill=255)
+    return big.reduce(4)
+
+
+def build_rgba(template: Template) -> Image.Image:
+    """Draw the template's static layers into a new RGBA image."""
+    size = (template.width, template.height)
+    image = _background(size, template.background)
+    for shape in template.shapes:
+        x, y = shape.x, shape.y
+        layer = Image.new("RGBA", (shape.width, shape.height), shape.color)
+        image.alpha_composite(Image.composite(layer, Image.new("RGBA", layer.size, (0, 0, 0, 0)),
+                                              rounded_rect_mask(layer.size, shape.radius)), (x, y))
+    if template.logo is not None:
+        logo = template.logo
+        with Image.open(logo.path) as src:
+            picture = ImageOps.contain(src.convert("RGBA"), (logo.width, logo.height), Image.Resampling.LANCZOS)
+        image.alpha_composite(picture, (logo.x + (logo.width - picture.width) // 2,
+                                        logo.y + (logo.height - picture.height) // 2))
+    return image
+
+
+def _indexed(rgba: Image.Image) -> tuple[Image.Image | None, tuple[int, ...]]:
+    """The base as a palette image of at most BASE_COLOURS entries, or None for photographic bases."""
+    rgb = rgba.convert("RGB")
+    colours = rgb.getcolors(maxcolors=BASE_COLOURS)
+    if colours is not None:
+        # Exact: few colours (flat backgrounds, shapes).
+        palette = [c for _, colour in colours for c in colour]
+        lookup = {colour: i for i, (_, colour) in enumerate(colours)}
+        indexed = Image.new("P", rgb.size)
+        indexed.putpalette(palette)
+        indexed.putdata([lookup[p] for p in rgb.getdata()])
+        return indexed, tuple(palette)
+    if rgb.getcolors(maxcolors=4096) is None:
+        return None, ()  # photographic: keep RGB
+    # Gradients and logos: a median-cut palette loses nothing visible at this size.
+    indexed = rgb.quantize(colors=BASE_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette = indexed.getpalette() or []
+    used = max(indexed.getextrema()[1], 0) + 1  # type: ignore[index]
+    return indexed, tuple(palette[: used * 3])
+
+
+def base_for(template: Template) -> Base:
+    """The template's static layers (cached per digest). Never draw on the returned images; copy them."""
+    base = _bases.get(template.digest)
+    if base is None:
+        with _lock:
+            base = _bases.get(template.digest)
+            if base is None:
+                rgba = build_rgba(template)
+                indexed, palette = _indexed(rgba)
+                if indexed is not None:
+                    rgba = indexed.convert("RGBA")  # every card starts from the same pixels, whatever its path
+                base = Base(rgba, indexed, palette)
+                _bases[template.digest] = base
+    return base
+
+
+def base_image(template: Template) -> Image.Image:
+    """The template's static layers as RGBA (cached; copy before drawing)."""
+    return base_for(template).rgba

@@ -1,0 +1,155 @@
+"""Draw a :class:`~ogimage.cardlayout.CardLayout` onto its template's base.
+
+Everything a card adds is a *paint*: a colour and a coverage mask (text lines,
+tag chips), applied in order. A card whose template base fits a small palette
+and that has no colour glyphs is composed directly as a palette image: each
+paint gets a ramp of palette entries blending its colour into the background
+under it, and its coverage picks the entry. Palette PNGs encode several times
+faster than RGB ones and are smaller. Other cards (colour emoji, photographic
+backgrounds) are composed in RGB(A) from the same paints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image, ImageChops
+
+from ..cardlayout import CardLayout, PlacedLine
+from ..fonts import FontBook
+from ..template import RGBA
+from .canvas import Base, base_for, rounded_rect_mask
+from .text import ink_line
+
+# Coverage levels per paint in a palette card: 32 is indistinguishable from 256 for antialiased text.
+MAX_LEVELS = 32
+MIN_LEVELS = 8
+
+
+@dataclass
+class Paint:
+    """A colour applied through a coverage mask placed at ``origin`` on the canvas."""
+
+    color: RGBA
+    mask: Image.Image
+    origin: tuple[int, int]
+    under: tuple[int, int, int] | None = None  # the solid colour this paint sits on, if known (chips)
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        x, y = self.origin
+        return x, y, x + self.mask.width, y + self.mask.height
+
+
+class _Canvas:
+    """Collects paints and colour layers while a layout is drawn."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+        self.paints: list[Paint] = []
+        self.colour_layers: list[tuple[Image.Image, tuple[int, int]]] = []
+
+    def text(self, book: FontBook, lines: list[PlacedLine], family: str, weight: str, size: int, lang: str,
+             color: RGBA, under: tuple[int, int, int] | None = None) -> None:
+        inks = []
+        for line in lines:
+            ink = ink_line(book, line.text, family, weight, size, lang, line.direction)
+            pen = (round(line.x), round(line.baseline))
+            inks.append((ink, pen[0] + ink.origin[0], pen[1] + ink.origin[1]))
+            for layer, (dx, dy) in ink.colour_layers:
+                self.colour_layers.append((layer, (pen[0] + dx, pen[1] + dy)))
+        inks = [i for i in inks if i[0].mask.width and i[0].mask.height]
+        if not inks:
+            return
+        x0 = min(x for _, x, _ in inks)
+        y0 = min(y for _, _, y in inks)
+        x1 = max(x + ink.mask.width for ink, x, _ in inks)
+        y1 = max(y + ink.mask.height for ink, _, y in inks)
+        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+        for ink, x, y in inks:
+            region = (x - x0, y - y0, x - x0 + ink.mask.width, y - y0 + ink.mask.height)
+            # Lines may overlap (descenders): merge with what is there instead of overwriting it.
+            mask.paste(ImageChops.lighter(mask.crop(region), ink.mask), region[:2])
+        self.paints.append(Paint(color, mask, (x0, y0), under))
+
+
+def _blend(color: RGBA, under: tuple[int, int, int]) -> tuple[int, int, int]:
+    a = color[3] / 255
+    return tuple(round(under[c] + (color[c] - under[c]) * a) for c in range(3))  # type: ignore[return-value]
+
+
+def _clip(paint: Paint, size: tuple[int, int]) -> Paint | None:
+    x0, y0, x1, y1 = paint.box
+    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return None
+    if (cx0, cy0, cx1, cy1) == (x0, y0, x1, y1):
+        return paint
+    mask = paint.mask.crop((cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0))
+    return Paint(paint.color, mask, (cx0, cy0), paint.under)
+
+
+def _compose_palette(base: Base, paints: list[Paint]) -> Image.Image | None:
+    """Compose paints on the indexed base, or None when the palette has no room."""
+    assert base.indexed is not None
+    if not paints:
+        return base.indexed.copy()
+    levels = min(MAX_LEVELS, (256 - base.colours) // len(paints))
+    if levels < MIN_LEVELS:
+        return None
+    image = base.indexed.copy()
+    palette = list(base.palette)
+    for paint in paints:
+        under = paint.under or base.mean_colour(paint.box)
+        top = _blend(paint.color, under)
+        start = len(palette) // 3
+        for k in range(1, levels + 1):
+            palette.extend(round(under[c] + (top[c] - under[c]) * k / levels) for c in range(3))
+        lut = [0] + [start + min(levels - 1, v * levels // 256) for v in range(1, 256)]
+        indices = paint.mask.point(lut)
+        indices.putpalette(palette)  # makes it a P image with these raw indices
+        image.paste(indices, paint.origin, paint.mask.point([0] + [255] * 255))
+    image.putpalette(palette)
+    return image
+
+
+def _compose_rgb(base: Base, paints: list[Paint], colour_layers: list) -> Image.Image:
+    image = base.rgba.copy()
+    for paint in paints:
+        mask = paint.mask
+        if paint.color[3] != 255:
+            mask = mask.point(lambda v, a=paint.color[3]: v * a // 255)
+        image.paste(paint.color[:3] + (255,), paint.origin, mask)
+    for layer, (x, y) in colour_layers:
+        if x >= 0 and y >= 0 and x + layer.width <= image.width and y + layer.height <= image.height:
+            image.alpha_composite(layer, (x, y))
+        else:
+            image.paste(layer, (x, y), layer)
+    return image.convert("RGB")
+
+
+def draw_layout(layout: CardLayout, book: FontBook) -> Image.Image:
+    """Render ``layout``: a palette (P) image when possible, else RGB."""
+    template = layout.template
+    base = base_for(template)
+    canvas = _Canvas((template.width, template.height))
+    for box in layout.boxes:
+        size = round(box.font_size)
+        if box.chips:
+            style = next(b for b in template.boxes if b.name == box.name).chips
+            assert style is not None
+            for chip in box.chips:
+                x, y = round(chip.x), round(chip.y)
+                mask = rounded_rect_mask((round(chip.width), round(chip.height)), style.radius)
+                chip_under = base.mean_colour((x, y, x + mask.width, y + mask.height))
+                canvas.paints.append(Paint(style.color, mask, (x, y), chip_under))
+                canvas.text(book, [chip.line], box.family, box.weight, size, box.lang, box.color,
+                            _blend(style.color, chip_under))
+        if box.lines:
+            canvas.text(book, list(box.lines), box.family, box.weight, size, box.lang, box.color)
+    paints = [p for p in (_clip(p, canvas.size) for p in canvas.paints) if p is not None]
+    if base.indexed is not None and not canvas.colour_layers:
+        image = _compose_palette(base, paints)
+        if image is not None:
+            return image
+    return _compose_rgb(base, paints, canvas.colour_layers)

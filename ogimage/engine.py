@@ -1,0 +1,108 @@
+"""The engine: card + template + fonts -> layout -> image bytes. No cache, no I/O beyond loading.
+
+One :class:`Engine` serves the CLI, the Python API and the HTTP service (which
+adds caching on top, in :mod:`ogimage.service`). It is thread-safe: templates
+and fonts are loaded once and read-only afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .card import Card
+from .cardlayout import CardLayout, arrange
+from .draw.compose import draw_layout
+from .draw.encode import CONTENT_TYPES, encode
+from .errors import CardError
+from .fonts import FontBook
+from .template import Template, TemplateRegistry
+
+# Bump when the same card and template would draw different pixels.
+RENDERER_VERSION = f"{__version__}+r1"
+FORMATS: dict[str, str] = dict(CONTENT_TYPES)
+FORMAT_ALIASES = {"jpg": "jpeg", "png": "png", "jpeg": "jpeg", "webp": "webp"}
+
+
+def normalise_format(fmt: str | None) -> str:
+    """``png``/``jpg``/``jpeg``/``webp`` (any case) to a key of :data:`FORMATS`; CardError otherwise."""
+    key = FORMAT_ALIASES.get((fmt or "png").strip().lower())
+    if key is None:
+        raise CardError(f"{fmt!r} is not an image format; use png, jpeg or webp", field="format")
+    return key
+
+
+class Engine:
+    """Templates and fonts, loaded once, and the pure path from a card to an image."""
+
+    def __init__(self, template_dirs: Sequence[Path] = (), fonts: FontBook | None = None) -> None:
+        self.templates = TemplateRegistry(template_dirs)
+        self.fonts = fonts if fonts is not None else FontBook.bundled()
+        self._lock = threading.Lock()
+
+    @property
+    def fonts_digest(self) -> str:
+        """The digest of every bundled font file and the manifest."""
+        return self.fonts.digest
+
+    def template_names(self) -> list[str]:
+        """Every template name, sorted."""
+        return self.templates.names()
+
+    def template(self, name: str) -> Template:
+        """The template called ``name``; TemplateNotFound if there is none."""
+        return self.templates.get(name)
+
+    def template_digest(self, name: str) -> str:
+        """The digest of a template's TOML and assets."""
+        return self.templates.get(name).digest
+
+    def describe_templates(self) -> list[dict[str, Any]]:
+        """Name, description, size and fields of every template."""
+        return [t.describe() for t in self.templates.all()]
+
+    def card(self, data: Mapping[str, Any], template: str | None = None) -> Card:
+        """Validate card fields and check that the template exists."""
+        card = Card.from_mapping(data, template=template)
+        self.templates.get(card.template)
+        return card
+
+    def arrange(self, card: Card) -> CardLayout:
+        """Lay the card out on its template."""
+        return arrange(card, self.templates.get(card.template), self.fonts)
+
+    def layout(self, card: Card) -> dict[str, Any]:
+        """The layout as a JSON-able object (``ogimage layout --json``)."""
+        return self.arrange(card).to_json()
+
+    def render(self, card: Card, fmt: str = "png") -> bytes:
+        """Draw and encode the card."""
+        fmt = normalise_format(fmt)
+        return encode(draw_layout(self.arrange(card), self.fonts), fmt)
+
+    def status(self) -> dict[str, Any]:
+        """What /readyz reports: layout engine, fonts and templates loaded."""
+        return {
+            "layout_engine": self.fonts.layout_engine(),
+            "fonts": len(self.fonts.families),
+            "templates": len(self.templates.names()),
+        }
+
+
+_default: Engine | None = None
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """A process-wide engine on the bundled templates plus ``OGIMAGE_TEMPLATE_DIRS``."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                from .settings import Settings
+
+                _default = Engine(Settings.from_env().template_dirs)
+    return _default

@@ -1,0 +1,27 @@
+"""Shared fixtures: one engine for the session (fonts and templates load once)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def sample_titles() -> list[tuple[str, str]]:
+    """(lang, title) rows of tests/data/titles.tsv (a copy of shared/samples/titles.tsv)."""
+    rows = []
+    with open(DATA / "titles.tsv", encoding="utf-8") as f:
+        for row in csv.reader(f, delimiter="\t"):
+            if row and not row[0].startswith("#"):
+                rows.append((row[0], row[1]))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from ogimage.engine import Engine
+
+    return Engine()

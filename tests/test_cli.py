@@ -1,0 +1,72 @@
+"""The CLI, called as main([...]) and asserted on output, files and exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from PIL import Image
+
+from ogimage.cli import main
+
+TITLE = "DeepSeekのオープンソース革命：クローズドAIサミットからの洞察"
+
+
+def test_render_to_file(tmp_path: Path) -> None:
+    out = tmp_path / "card.png"
+    assert main(["render", "--template", "default", "--title", TITLE, "--tags", "AI,LLM", "-o", str(out)]) == 0
+    image = Image.open(out)
+    assert image.format == "PNG" and image.size == (1200, 630)
+
+
+def test_render_to_stdout(capsysbinary) -> None:
+    assert main(["render", "-t", "plain", "--title", "Hello", "-o", "-"]) == 0
+    data = capsysbinary.readouterr().out
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Image.open(io.BytesIO(data)).size == (1200, 630)
+
+
+def test_render_format_from_suffix(tmp_path: Path) -> None:
+    out = tmp_path / "card.webp"
+    assert main(["render", "--title", "Hello", "-o", str(out)]) == 0
+    assert Image.open(out).format == "WEBP"
+
+
+def test_unknown_template_is_a_clear_error(capsys, tmp_path: Path) -> None:
+    assert main(["render", "-t", "nope", "--title", "x", "-o", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "template" in err and "nope" in err and "plain" in err
+
+
+def test_bad_field_names_it(capsys, tmp_path: Path) -> None:
+    assert main(["render", "--title", "x", "--date", "yesterday", "-o", str(tmp_path / "x.png")]) == 2
+    assert "date:" in capsys.readouterr().err
+
+
+def test_templates_lists_bundled(capsys) -> None:
+    assert main(["templates"]) == 0
+    out = capsys.readouterr().out
+    for name in ("default", "light", "plain"):
+        assert name in out
+    assert "1200x630" in out
+
+
+def test_user_template_dir(tmp_path: Path, capsys) -> None:
+    (tmp_path / "mine.toml").write_text("[background]\ncolor='#ff0000'\n[title]\nx=10\ny=10\nwidth=400\n")
+    assert main(["templates", "--json", "--templates-dir", str(tmp_path)]) == 0
+    names = [t["name"] for t in json.loads(capsys.readouterr().out)]
+    assert "mine" in names
+
+
+def test_layout_json(capsys) -> None:
+    assert main(["layout", "-t", "plain", "--title", TITLE, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["template"] == "plain"
+    title = result["boxes"]["title"]
+    assert title["font_size"] == 64 and title["truncated"] is False
+    assert "".join(line["text"] for line in title["lines"]) == TITLE
+    for line in title["lines"]:
+        assert {"text", "width", "x", "y"} <= set(line)
+        assert line["width"] <= 1040
+    assert result["missing_glyphs"] == []

@@ -1,0 +1,105 @@
+"""Rendered cards, decoded and checked pixel by pixel where it matters."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, ImageChops
+
+from ogimage.draw.canvas import base_image
+from tests.conftest import sample_titles
+
+JA_TITLE = "DeepSeekのオープンソース革命：クローズドAIサミットからの洞察"
+FULL = {
+    "title": JA_TITLE,
+    "description": "DeepSeekは、オープンソースのマルチモーダルモデルJanus-ProでAIの風景を変革しています。",
+    "site": "Cuckoo Network",
+    "author": ["Lark"],
+    "date": "2026-11-01",
+    "tags": ["AI", "オープンソース", "DeepSeek"],
+}
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def ink_bbox(engine, card, image: Image.Image) -> tuple[int, int, int, int] | None:
+    base = base_image(engine.template(card.template)).convert("RGB")
+    return ImageChops.difference(image.convert("RGB"), base).getbbox()
+
+
+def test_plain_card_pixels(engine) -> None:
+    card = engine.card({"title": JA_TITLE}, "plain")
+    image = decode(engine.render(card))
+    assert image.format == "PNG" and image.size == (1200, 630)
+    rgb = image.convert("RGB")
+    assert rgb.getpixel((2, 2)) == (0x0F, 0x17, 0x2A)
+    assert rgb.getpixel((1197, 627)) == (0x0F, 0x17, 0x2A)
+    assert rgb.getpixel((92, 556)) == (0x38, 0xBD, 0xF8)  # accent square centre
+    # Title ink: bright pixels inside the title box, none outside it above the footer.
+    title_region = rgb.crop((80, 80, 1120, 480))
+    bright = sum(1 for p in title_region.getdata() if min(p) > 200)
+    assert bright > 2000
+    above_footer = ImageChops.difference(rgb.crop((0, 0, 1200, 540)), Image.new("RGB", (1200, 540), (0x0F, 0x17, 0x2A)))
+    x0, y0, x1, y1 = above_footer.getbbox()
+    assert x0 >= 80 and y0 >= 80 and x1 <= 1120 and y1 <= 480
+    # Site line: muted ink right of the square, vertically centred on it.
+    site = ImageChops.difference(rgb.crop((110, 530, 1200, 590)), Image.new("RGB", (1090, 60), (0x0F, 0x17, 0x2A)))
+    sx0, sy0, sx1, sy1 = site.getbbox()
+    assert sx0 + 110 >= 118
+    assert abs((sy0 + sy1) / 2 + 530 - 556) <= 4
+
+
+def test_plain_uses_site_from_card(engine) -> None:
+    default = decode(engine.render(engine.card({"title": "Hello"}, "plain")))
+    custom = decode(engine.render(engine.card({"title": "Hello", "site": "x"}, "plain")))
+    footer = (110, 530, 1200, 590)
+    assert ImageChops.difference(default.convert("RGB").crop(footer), custom.convert("RGB").crop(footer)).getbbox()
+
+
+@pytest.mark.parametrize("template", ["default", "light"])
+def test_full_card_draws_every_box_inside_the_canvas(engine, template: str) -> None:
+    card = engine.card(FULL, template)
+    image = decode(engine.render(card))
+    assert image.size == (1200, 630)
+    layout = engine.arrange(card)
+    names = [b.name for b in layout.boxes]
+    assert names == ["title", "description", "meta", "tags", "site"]
+    boxes = {b.name: b for b in layout.boxes}
+    assert boxes["description"].y == pytest.approx(boxes["title"].bottom + 20 if template == "default" else boxes["title"].bottom + 18)
+    assert boxes["tags"].chips, "tags drawn as chips"
+    for box in layout.boxes:
+        for line in box.lines:
+            assert line.width <= box.width + 0.5
+    assert layout.missing_glyphs == ()
+
+
+def test_description_follows_the_title(engine) -> None:
+    short = engine.arrange(engine.card({"title": "Short", "description": "d"}, "default"))
+    long = engine.arrange(engine.card({"title": "A much longer title " * 5, "description": "d"}, "default"))
+    y = lambda layout: next(b for b in layout.boxes if b.name == "description").y  # noqa: E731
+    assert y(long) > y(short)
+
+
+@pytest.mark.parametrize("fmt", ["jpeg", "webp", "png"])
+def test_formats(engine, fmt: str) -> None:
+    image = decode(engine.render(engine.card({"title": "Formats"}, "default"), fmt))
+    assert image.format == fmt.upper() and image.size == (1200, 630)
+
+
+@pytest.mark.parametrize("template", ["plain", "default", "light"])
+@pytest.mark.parametrize(("lang", "title"), sample_titles())
+def test_every_sample_title_renders_without_tofu(engine, template: str, lang: str, title: str) -> None:
+    card = engine.card({"title": title, "description": title}, template)
+    layout = engine.arrange(card)
+    assert layout.missing_glyphs == ()
+    image = decode(engine.render(card))
+    assert image.size == (1200, 630)
+    bbox = ink_bbox(engine, card, image)
+    assert bbox is not None
+    title_box = next(b for b in layout.boxes if b.name == "title")
+    assert title_box.lines
