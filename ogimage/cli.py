@@ -114,6 +114,45 @@ def cmd_templates(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- serve and sign (the HTTP service) -------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the HTTP service with uvicorn; settings from OGIMAGE_* variables."""
+    from .server import run
+    from .settings import Settings
+
+    settings = Settings.from_env()  # fails here, naming the variable, before any worker starts
+    run(settings, host=args.host, port=args.port, workers=args.workers)
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    """Print the URL with its ``sig`` parameter."""
+    from .errors import SettingsError
+    from .settings import Settings
+    from .signing import sign_url
+
+    key = args.key if args.key is not None else Settings.from_env().signing_key
+    if not key:
+        raise SettingsError("OGIMAGE_SIGNING_KEY", "", "Set it (or pass --key) to sign URLs.")
+    print(sign_url(args.url, key))
+    return 0
+
+
+def _add_service_commands(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the HTTP service (uvicorn)")
+    p.add_argument("--host", help="address to listen on (default: OGIMAGE_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: OGIMAGE_PORT or 8000)")
+    p.add_argument("--workers", type=int,
+                   help="worker processes (default: OGIMAGE_WORKERS or the number of cores)")
+    p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser("sign", help="add a signature to a card URL (for OGIMAGE_SIGNING_KEY servers)")
+    p.add_argument("url", help='a path with its query, or a full URL: "/api/og/default?title=Hello"')
+    p.add_argument("--key", help="signing key (default: OGIMAGE_SIGNING_KEY)")
+    p.set_defaults(handler=cmd_sign)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="ogimage", description="Open Graph card images with real typesetting.")
@@ -137,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_template_dirs(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_templates)
+
+    _add_service_commands(sub)
     return parser
 
 

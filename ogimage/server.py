@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,12 +22,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .card import MAX_AUTHOR, MAX_AUTHORS, MAX_DESCRIPTION, MAX_SITE, MAX_TAG, MAX_TAGS, MAX_TITLE
-from .engine import Engine
 from .errors import CardError, OgImageError, OverloadedError
 from .metrics import Metrics
-from .service import Service, normalise_format
+from .service import Service
 from .settings import Settings
 from .signing import SIG, QueryDecodeError, parse_query, verify
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 log = logging.getLogger("ogimage.server")
 access_log = logging.getLogger("ogimage.access")
@@ -100,6 +102,8 @@ def create_app(
     if service is None:
         settings = settings if settings is not None else Settings.from_env()
         if engine is None:
+            from .engine import Engine
+
             engine = Engine(template_dirs=settings.template_dirs)
         service = Service(engine, settings)
     settings = service.settings
@@ -158,10 +162,10 @@ def create_app(
         fmt_param = fields.get("format")
         if dot and suffix.lower() in SUFFIXES:
             fmt = SUFFIXES[suffix.lower()]
-            if fmt_param and normalise_format(fmt_param) != fmt:
+            if fmt_param and svc.format(fmt_param) != fmt:
                 raise CardError(f"{fmt_param!r} disagrees with the path suffix {suffix!r}", field="format")
             return name, fmt
-        return template, normalise_format(fmt_param)
+        return template, svc.format(fmt_param)
 
     async def image(request: Request) -> Response:
         fields, immutable = read_query(request)

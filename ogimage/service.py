@@ -27,32 +27,35 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
-from .engine import FORMATS, RENDERER_VERSION, Engine
 from .errors import CardError, OverloadedError, TemplateNotFound
 from .metrics import Metrics
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .engine import Engine
 
 log = logging.getLogger("ogimage.service")
 
 T = TypeVar("T")
 
 FORMAT_ALIASES = {"jpg": "jpeg"}
+DEFAULT_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
 
 
-def normalise_format(fmt: str | None) -> str:
+def normalise_format(fmt: str | None, formats: Mapping[str, str] = DEFAULT_FORMATS) -> str:
     """``png``/``jpeg``/``webp`` (``jpg`` is ``jpeg``); :class:`CardError` otherwise."""
     if fmt is None or fmt == "":
         return "png"
     name = fmt.strip().lower()
     name = FORMAT_ALIASES.get(name, name)
-    if name not in FORMATS:
-        raise CardError(f"{fmt!r} is not a format; use one of {', '.join(sorted(FORMATS))} (or jpg)", field="format")
+    if name not in formats:
+        raise CardError(f"{fmt!r} is not a format; use one of {', '.join(sorted(formats))} (or jpg)", field="format")
     return name
 
 
@@ -85,6 +88,16 @@ class Service:
         metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
+        # The engine module's renderer version and formats; a stand-in engine
+        # (tests) may declare its own. Imported here: the engine pulls in fonts.
+        if hasattr(engine, "renderer_version") and hasattr(engine, "formats"):
+            self.renderer_version: str = engine.renderer_version
+            self.formats: dict[str, str] = dict(engine.formats)
+        else:
+            from . import engine as engine_module
+
+            self.renderer_version = engine_module.RENDERER_VERSION
+            self.formats = dict(engine_module.FORMATS)
         self.settings = settings if settings is not None else Settings()
         self.metrics = metrics if metrics is not None else Metrics()
         s = self.settings
@@ -120,6 +133,10 @@ class Service:
             raise TemplateNotFound(template, sorted(names))
         return self.engine.card(data, template)
 
+    def format(self, fmt: str | None) -> str:
+        """The format name for ``fmt`` (``jpg`` → ``jpeg``); CardError(field="format") if unknown."""
+        return normalise_format(fmt, self.formats)
+
     @staticmethod
     def etag(key: str) -> str:
         return etag_for(key)
@@ -130,7 +147,7 @@ class Service:
             card,
             self.engine.template_digest(card.template),
             self.engine.fonts_digest,
-            RENDERER_VERSION,
+            self.renderer_version,
             fmt,
         )
 
@@ -161,7 +178,7 @@ class Service:
 
     async def _fill(self, key: str, card: Card, fmt: str) -> Rendered:
         loop = asyncio.get_running_loop()
-        content_type = FORMATS[fmt]
+        content_type = self.formats[fmt]
         if self.disk is not None:
             data = await loop.run_in_executor(self._io_pool, self._disk_get, key, fmt)
             if data is not None:
@@ -256,7 +273,7 @@ class Service:
         hit = self.memory.get(key)
         if hit is not None:
             return hit.at("memory")
-        content_type = FORMATS[fmt]
+        content_type = self.formats[fmt]
         if self.disk is not None:
             data = self.disk.get(key, fmt)
             if data is not None:

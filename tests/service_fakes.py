@@ -23,6 +23,8 @@ _PIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 
 class FakeEngine:
     fonts_digest = "fonts-v1"
+    renderer_version = "fake-1"
+    formats = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
     def __init__(self, templates: tuple[str, ...] = ("default", "cuckoo-network"), delay: float = 0.0,
                  gate: threading.Event | None = None, fonts: int = 3) -> None:
