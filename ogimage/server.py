@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
-from .card import MAX_AUTHOR, MAX_AUTHORS, MAX_DESCRIPTION, MAX_SITE, MAX_TAG, MAX_TAGS, MAX_TITLE
+from .card import Card, MAX_AUTHOR, MAX_AUTHORS, MAX_DESCRIPTION, MAX_SITE, MAX_TAG, MAX_TAGS, MAX_TITLE
 from .errors import CardError, OgImageError, OverloadedError
 from .metrics import Metrics
 from .service import Service
@@ -129,6 +132,8 @@ def create_app(
         description="Open Graph card images. Put `/api/og/{template}?title=…` in your pages' "
         '`<meta property="og:image">` tags.',
         lifespan=lifespan,
+        # Prometheus covers metrics; FastAPI's OpenTelemetry hooks cost time on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.service = svc
     app.state.metrics = metrics
@@ -167,40 +172,45 @@ def create_app(
             return name, fmt
         return template, svc.format(fmt_param)
 
-    async def image(request: Request) -> Response:
+    def resolve(request: Request) -> _Target:
         fields, immutable = read_query(request)
         name, fmt = split_template(request.path_params["template"], fields)
         card = svc.card(fields, name)
         key = svc.key(card, fmt)
         etag = svc.etag(key)
         cc = cache_control_immutable if immutable else cache_control
-        inm = request.headers.get("if-none-match")
-        if inm is not None and _etag_matches(inm, etag):
-            return Response(status_code=304, headers={"etag": etag, "cache-control": cc})
-        rendered = await svc.image(card, fmt, key)
+        return _Target(card, fmt, key, etag, [(b"etag", etag.encode()), (b"cache-control", cc.encode())])
+
+    async def image(request: Request) -> Response:
+        scope = request.scope
+        # Everything up to the content key depends only on the URL: worked out once per URL.
+        target = svc.resolved((scope["path"], scope["query_string"]), lambda: resolve(request))
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if _etag_matches(value.decode("latin-1"), target.etag):
+                    return _RawResponse(b"", list(target.headers), 304)
+                break
+        rendered = await svc.image(target.card, target.fmt, target.key)
         body = rendered.body
-        headers = {
-            "content-type": rendered.content_type,
-            "content-length": str(len(body)),
-            "etag": etag,
-            "cache-control": cc,
-            "x-cache": rendered.level,
-        }
-        if request.scope["method"] == "HEAD":
-            return Response(b"", headers=headers)
-        return Response(body, headers=headers)
+        headers = [
+            (b"content-type", rendered.content_type.encode()),
+            (b"content-length", str(len(body)).encode()),
+            *target.headers,
+            (b"x-cache", rendered.level.encode()),
+        ]
+        return _RawResponse(b"" if scope["method"] == "HEAD" else body, headers)
 
     image_doc: dict[str, Any] = {
         "responses": _IMAGE_RESPONSES,
         "openapi_extra": {"parameters": [_TEMPLATE_PARAM, *_CARD_PARAMS]},
         "response_class": Response,
     }
-    app.add_api_route(
-        "/api/og/{template}", image, methods=["GET", "HEAD"], summary="Card image",
+    _lean_route(
+        app, "/api/og/{template}", image, methods=["GET", "HEAD"], summary="Card image",
         description="The card image for these fields, rendered once and cached by content.", **image_doc,
     )
-    app.add_api_route(
-        "/api/og-{template}", image, methods=["GET", "HEAD"], summary="Card image (alias)",
+    _lean_route(
+        app, "/api/og-{template}", image, methods=["GET", "HEAD"], summary="Card image (alias)",
         description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
     )
 
@@ -210,8 +220,8 @@ def create_app(
         card = svc.card(fields, name)
         return JSONResponse(await svc.layout(card))
 
-    app.add_api_route(
-        "/api/layout/{template}", layout, methods=["GET"], summary="Card layout",
+    _lean_route(
+        app, "/api/layout/{template}", layout, methods=["GET"], summary="Card layout",
         description="The typeset layout of the card as JSON: lines, font size, fonts used, missing glyphs, boxes.",
         openapi_extra={"parameters": [_TEMPLATE_PARAM, *_CARD_PARAMS]},
         responses={k: v for k, v in _IMAGE_RESPONSES.items() if k not in (200, 304)},
@@ -239,6 +249,40 @@ def create_app(
     _install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     return app
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What an image URL resolves to: the card, its format, key and fixed headers."""
+
+    card: Card
+    fmt: str
+    key: str
+    etag: str
+    headers: list[tuple[bytes, bytes]]
+
+
+class _RawResponse(Response):
+    """A response with its header list given ready-made (the cache-hit path)."""
+
+    def __init__(self, body: bytes, raw_headers: list[tuple[bytes, bytes]], status_code: int = 200) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.raw_headers = raw_headers
+        self.background = None
+
+
+def _lean_route(app: FastAPI, path: str, endpoint: Callable[[Request], Awaitable[Response]], **kwargs: Any) -> None:
+    """A route FastAPI documents but Starlette serves: ``endpoint(request)`` runs directly.
+
+    These endpoints take only the request and parse their query themselves, so
+    FastAPI's dependency solving and exit stacks are pure overhead on the
+    cache-hit path. Exception handlers still apply.
+    """
+    app.add_api_route(path, endpoint, **kwargs)
+    route = app.router.routes[-1]
+    assert isinstance(route, APIRoute) and route.path == path
+    route.app = request_response(endpoint)
 
 
 def _etag_matches(header: str, etag: str) -> bool:

@@ -24,10 +24,12 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from cachetools import LRUCache
 
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
@@ -44,6 +46,9 @@ T = TypeVar("T")
 
 FORMAT_ALIASES = {"jpg": "jpeg"}
 DEFAULT_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
+# How many URLs -> content keys to remember (a few hundred bytes each).
+RESOLVED_ENTRIES = 8192
+_MISSING = object()
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
 
@@ -120,6 +125,8 @@ class Service:
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._render_ewma = 0.05
         self._template_names: frozenset[str] | None = None
+        self._resolved: LRUCache[Hashable, Any] = LRUCache(maxsize=RESOLVED_ENTRIES)
+        self._resolved_lock = threading.Lock()
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
 
     # -- card and key -------------------------------------------------------
@@ -150,6 +157,23 @@ class Service:
             self.renderer_version,
             fmt,
         )
+
+    def resolved(self, token: Hashable, resolve: Callable[[], T]) -> T:
+        """``resolve()``, memoised by ``token`` (e.g. the request's path and raw query).
+
+        Turning a URL into a content key (parse, validate, normalise, hash) is
+        most of the work of a cache hit, and it depends only on the URL: the
+        templates and fonts do not change while the service runs. So the edge
+        asks once per distinct URL. Errors are not memoised.
+        """
+        with self._resolved_lock:
+            hit = self._resolved.get(token, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[no-any-return]
+        value = resolve()
+        with self._resolved_lock:
+            self._resolved[token] = value
+        return value
 
     # -- async path (server) --------------------------------------------------
 
