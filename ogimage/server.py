@@ -405,8 +405,19 @@ def _log_startup(svc: Service) -> None:
 
 def run(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve with uvicorn (``ogimage serve``). Each worker builds its app from the environment."""
+    import signal
+    import sys
+
     import uvicorn
 
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal
+    # to the handler it found. Make that handler a plain exit: a stop we were
+    # asked for is a clean exit (0), not a death by signal (143).
+    def stopped(signum: int, frame: object) -> None:
+        sys.exit(0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stopped)
     uvicorn.run(
         "ogimage.server:create_app",
         factory=True,
