@@ -22,13 +22,13 @@ IMMUTABLE_CC = "public, max-age=31536000, immutable"
 
 
 @pytest.fixture
-def engine() -> FakeEngine:
+def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
 @pytest.fixture
-def client(tmp_path: Path, engine: FakeEngine):
-    with TestClient(make_app(tmp_path, engine)) as c:
+def client(tmp_path: Path, fake_engine: FakeEngine):
+    with TestClient(make_app(tmp_path, fake_engine)) as c:
         yield c
 
 
@@ -70,7 +70,7 @@ def test_format_parameter_and_jpg_alias(client: TestClient):
     assert same.headers["etag"] == r.headers["etag"] and same.headers["x-cache"] == "memory"
 
 
-def test_etag_and_304(client: TestClient, engine: FakeEngine):
+def test_etag_and_304(client: TestClient, fake_engine: FakeEngine):
     r = client.get("/api/og/default?title=Hello")
     etag = r.headers["etag"]
     again = client.get("/api/og/default?title=Hello")
@@ -83,7 +83,7 @@ def test_etag_and_304(client: TestClient, engine: FakeEngine):
     # The ETag is the content: the same card via the alias route, or reordered, matches.
     assert client.get("/api/og-default?title=Hello", headers={"if-none-match": etag}).status_code == 304
     assert client.get("/api/og/default?title=Other").headers["etag"] != etag
-    assert engine.calls == 2
+    assert fake_engine.calls == 2
 
 
 def test_304_needs_no_render(tmp_path: Path):
@@ -383,3 +383,50 @@ def test_fuzzed_requests_never_500(fuzz_client: TestClient, template: str, query
 def fuzz_client(tmp_path_factory: pytest.TempPathFactory):
     with TestClient(make_app(tmp_path_factory.mktemp("fuzz"), disk_cache=False), raise_server_exceptions=False) as c:
         yield c
+
+
+# -- the real engine ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_client(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        from ogimage.engine import Engine
+    except ImportError as exc:  # pragma: no cover - only while main is incomplete
+        pytest.skip(f"real engine not importable: {exc}")
+    from ogimage.server import create_app
+    from ogimage.settings import Settings
+
+    settings = Settings(cache_dir=tmp_path_factory.mktemp("real"), max_renders=2)
+    with TestClient(create_app(settings, Engine()), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_real_engine_end_to_end(real_client: TestClient):
+    names = [t["name"] for t in real_client.get("/api/templates").json()["templates"]]
+    assert "default" in names
+    ready = real_client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["layout_engine"] in ("raqm", "basic")
+    for name in names:
+        r = real_client.get(f"/api/og/{name}", params={"title": "Hello 世界", "lang": "ja", "tags": "a,b"})
+        assert r.status_code == 200, r.text
+        assert Image.open(io.BytesIO(r.content)).size == (1200, 630)
+    webp = real_client.get("/api/og-default.webp?title=Hello")
+    assert webp.headers["content-type"] == "image/webp"
+    layout = real_client.get("/api/layout/default", params={"title": "Hello", "lang": "en"})
+    assert layout.status_code == 200 and isinstance(layout.json(), dict)
+    assert_error(real_client.get("/api/og/no-such-template?title=x"), 404, "template")
+
+
+_REAL_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80
+) | st.sampled_from(["مرحبا بالعالم", "👩‍👩‍👧‍👦🇯🇵", "\u0301\u0301", "\u202e evil", "日本語の長いタイトル" * 10, "x" * 300])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_REAL_TEXT, description=st.text(max_size=60), lang=st.sampled_from(["", "en", "ja", "ar", "zh-Hant", "ko", "xx"]))
+def test_real_engine_never_500(real_client: TestClient, title: str, description: str, lang: str):
+    params = {"title": title, "description": description}
+    if lang:
+        params["lang"] = lang
+    r = real_client.get("/api/og/default", params=params)
+    assert r.status_code < 500, (r.status_code, r.text)

@@ -43,3 +43,12 @@ def test_bad_values_fail_naming_the_variable(name, value):
         Settings.from_env({name: value})
     assert name in str(info.value) and repr(value) in str(info.value)
     assert info.value.field == name
+
+
+def test_serve_fails_at_start_up_naming_the_variable(capsys, monkeypatch):
+    from ogimage.cli import main
+
+    monkeypatch.setenv("OGIMAGE_MAX_RENDERS", "many")
+    assert main(["serve", "--port", "1"]) == 3
+    err = capsys.readouterr().err
+    assert "OGIMAGE_MAX_RENDERS" in err and "'many'" in err and "Not a valid int." in err

@@ -81,3 +81,25 @@ def test_signature_is_order_independent_and_needs_a_key():
     assert signature("/p", [("a", "1"), ("b", "2")], KEY) == signature("/p", [("b", "2"), ("a", "1")], KEY)
     with pytest.raises(ValueError):
         sign_url("/api/og/default?title=x", "")
+
+
+def test_cli_sign_prints_a_verifiable_url(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    from ogimage.cli import main
+
+    monkeypatch.setenv("OGIMAGE_SIGNING_KEY", KEY)
+    assert main(["sign", "/api/og/default?title=Hello+world"]) == 0
+    url = capsys.readouterr().out.strip()
+    path, pairs = pairs_of(url)
+    verify(path, pairs, KEY)
+    assert main(["sign", "--key", "other", "https://og.example.com/api/og-acme?title=x"]) == 0
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("https://og.example.com/api/og-acme?title=x&sig=")
+    verify(*pairs_of(out), "other")
+
+
+def test_cli_sign_without_a_key_fails_naming_the_variable(capsys, monkeypatch):
+    from ogimage.cli import main
+
+    monkeypatch.delenv("OGIMAGE_SIGNING_KEY", raising=False)
+    assert main(["sign", "/api/og/default?title=x"]) == 3
+    assert "OGIMAGE_SIGNING_KEY" in capsys.readouterr().err
