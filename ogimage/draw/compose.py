@@ -21,9 +21,10 @@ from ..template import RGBA
 from .canvas import Base, base_for, rounded_rect_mask
 from .text import ink_line
 
-# Coverage levels per paint in a palette card: 32 is indistinguishable from 256 for antialiased text.
-MAX_LEVELS = 32
-MIN_LEVELS = 8
+# Coverage levels per paint in a palette card. 16 levels look the same as 32 or 256 on
+# antialiased text at card sizes (compared side by side at 3x zoom) and compress ~10 % smaller.
+MAX_LEVELS = 16
+MIN_LEVELS = 6
 
 
 @dataclass

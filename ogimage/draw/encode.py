@@ -12,18 +12,22 @@ import io
 
 from PIL import Image
 
+from .png import encode_palette
+
 CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 
-# zlib level per PNG mode: palette data compresses well and fast at 6;
-# RGB data gains little past 1 for a lot of time (measured in bench/).
-PNG_LEVEL = {"P": 6, "RGB": 1, "RGBA": 1}
+# RGB cards (colour emoji, photographic backgrounds) gain little past zlib level 1
+# for a lot of time; palette cards go through our own writer (png.py).
+RGB_PNG_LEVEL = 1
 
 
 def encode(image: Image.Image, fmt: str = "png") -> bytes:
     """The image's bytes in ``fmt`` (``png``, ``jpeg`` or ``webp``)."""
     buf = io.BytesIO()
     if fmt == "png":
-        image.save(buf, "PNG", compress_level=PNG_LEVEL.get(image.mode, 6))
+        if image.mode == "P":
+            return encode_palette(image)
+        image.save(buf, "PNG", compress_level=RGB_PNG_LEVEL)
     elif fmt == "jpeg":
         image.convert("RGB").save(buf, "JPEG", quality=90, progressive=True)
     elif fmt == "webp":
