@@ -1,12 +1,15 @@
-"""Prometheus metrics, one registry per app so tests and processes never collide.
+"""Prometheus metrics, one registry per app so tests never collide.
 
-Each uvicorn worker is its own process with its own counters; a scrape through
-a load balancer sees one worker. Scrape each replica (or each worker's port)
-directly, or aggregate with the ``instance`` label.
+Each uvicorn worker is its own process. When ``PROMETHEUS_MULTIPROC_DIR`` is
+set (``ogimage serve`` sets it to a fresh folder when it starts more than one
+worker), every worker writes its values there and ``/metrics`` in any worker
+answers the sum over all of them, as prometheus-client's multiprocess mode
+does. Without it, a scrape sees the one process that answered.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from prometheus_client import (
@@ -29,6 +32,11 @@ _RENDER_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25
 _REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
+def multiprocess_dir() -> str | None:
+    """The shared metrics folder of a multi-worker server, if any."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.environ.get("prometheus_multiproc_dir") or None
+
+
 class Metrics:
     """Every metric ogimage exports, with pre-bound children for the hot path."""
 
@@ -36,6 +44,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.multiprocess = multiprocess_dir() is not None
         r = self.registry
         self.requests = Counter(
             "ogimage_requests", "HTTP requests answered, by route and status.",
@@ -55,22 +64,42 @@ class Metrics:
         self.cache_corrupt = Counter(
             "ogimage_cache_corrupt", "Disk cache files found corrupt, deleted and re-rendered.", registry=r
         )
-        self.cache_bytes = Gauge("ogimage_cache_bytes", "Bytes held by the cache, by level.", ["level"], registry=r)
-        self.cache_entries = Gauge("ogimage_cache_entries", "Entries held by the cache, by level.", ["level"], registry=r)
-        self.renders_in_flight = Gauge("ogimage_renders_in_flight", "Renders running now.", registry=r)
-        self.renders_waiting = Gauge("ogimage_renders_waiting", "Renders waiting for a free slot.", registry=r)
+        # Gauges add up over live workers in multiprocess mode.
+        live = {"multiprocess_mode": "livesum"}
+        self.cache_bytes = Gauge(
+            "ogimage_cache_bytes", "Bytes held by the cache, by level.", ["level"], registry=r, **live  # type: ignore[arg-type]
+        )
+        self.cache_entries = Gauge(
+            "ogimage_cache_entries", "Entries held by the cache, by level.", ["level"], registry=r, **live  # type: ignore[arg-type]
+        )
+        self.renders_in_flight = Gauge(
+            "ogimage_renders_in_flight", "Renders running now.", registry=r, **live  # type: ignore[arg-type]
+        )
+        self.renders_waiting = Gauge(
+            "ogimage_renders_waiting", "Renders waiting for a free slot.", registry=r, **live  # type: ignore[arg-type]
+        )
         self.rejected = Counter(
             "ogimage_rejected_requests", "Requests refused before any work, by reason.", ["reason"], registry=r,
         )
         self.hit = {level: self.cache_hits.labels(level) for level in CACHE_LEVELS}
         self.miss = {level: self.cache_misses.labels(level) for level in CACHE_LEVELS}
+        self._memory_size: tuple[Callable[[], float], Callable[[], float]] | None = None
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_timers: dict[str, Histogram] = {}
 
     def watch_memory_cache(self, nbytes: Callable[[], float], entries: Callable[[], float]) -> None:
         """Read the memory cache's size when scraped (no bookkeeping on the hot path)."""
-        self.cache_bytes.labels("memory").set_function(nbytes)
-        self.cache_entries.labels("memory").set_function(entries)
+        self._memory_size = (nbytes, entries)
+        if not self.multiprocess:
+            self.cache_bytes.labels("memory").set_function(nbytes)
+            self.cache_entries.labels("memory").set_function(entries)
+
+    def memory_cache_changed(self) -> None:
+        """After a put: in multiprocess mode the size is written out (no callbacks there)."""
+        if self.multiprocess and self._memory_size is not None:
+            nbytes, entries = self._memory_size
+            self.cache_bytes.labels("memory").set(nbytes())
+            self.cache_entries.labels("memory").set(entries())
 
     def observe_request(self, route: str, status: int, seconds: float) -> None:
         child = self._route_children.get((route, status))
@@ -83,5 +112,11 @@ class Metrics:
         timer.observe(seconds)
 
     def render(self) -> bytes:
-        """The Prometheus text exposition of every metric."""
+        """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
+        if self.multiprocess:
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)

@@ -9,6 +9,9 @@ checks signatures, maps errors to JSON, and sets HTTP headers.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from . import __version__
 from .card import Card, MAX_AUTHOR, MAX_AUTHORS, MAX_DESCRIPTION, MAX_SITE, MAX_TAG, MAX_TAGS, MAX_TITLE
 from .errors import CardError, OgImageError, OverloadedError
-from .metrics import Metrics
+from .metrics import Metrics, multiprocess_dir
 from .service import Service
 from .settings import Settings
 from .signing import SIG, QueryDecodeError, parse_query, verify
@@ -418,14 +421,24 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stopped)
-    uvicorn.run(
-        "ogimage.server:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,  # ogimage.access logs each request, with the cache level
-        server_header=False,
-        proxy_headers=True,
-    )
+    workers = workers or settings.workers
+    # Several workers: let them share metrics, so /metrics in any one shows them all.
+    shared_metrics = None
+    if workers > 1 and multiprocess_dir() is None:
+        shared_metrics = tempfile.mkdtemp(prefix="ogimage-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
+    try:
+        uvicorn.run(
+            "ogimage.server:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=False,  # ogimage.access logs each request, with the cache level
+            server_header=False,
+            proxy_headers=True,
+        )
+    finally:
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)

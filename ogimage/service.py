@@ -208,10 +208,12 @@ class Service:
             if data is not None:
                 entry = Rendered(data, content_type, key, etag_for(key), "disk")
                 self.memory.put(key, entry)
+                self.metrics.memory_cache_changed()
                 return entry
         body = await self._bounded(lambda: self._render(card, fmt))
         entry = Rendered(body, content_type, key, etag_for(key), "render")
         self.memory.put(key, entry)
+        self.metrics.memory_cache_changed()
         if self.disk is not None:
             write = loop.run_in_executor(self._io_pool, self.disk.put, key, fmt, body)
             self._pending_writes.add(write)
@@ -303,10 +305,12 @@ class Service:
             if data is not None:
                 entry = Rendered(data, content_type, key, etag_for(key), "disk")
                 self.memory.put(key, entry)
+                self.metrics.memory_cache_changed()
                 return entry
         body = self._render(card, fmt)
         entry = Rendered(body, content_type, key, etag_for(key), "render")
         self.memory.put(key, entry)
+        self.metrics.memory_cache_changed()
         if self.disk is not None:
             self.disk.put(key, fmt, body)
         return entry

@@ -430,3 +430,33 @@ def test_real_engine_never_500(real_client: TestClient, title: str, description:
         params["lang"] = lang
     r = real_client.get("/api/og/default", params=params)
     assert r.status_code < 500, (r.status_code, r.text)
+
+
+def test_metrics_add_up_across_workers_in_multiprocess_mode(tmp_path: Path):
+    """Two 'workers' (processes) sharing PROMETHEUS_MULTIPROC_DIR: /metrics in either shows both."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import sys, pathlib
+sys.path.insert(0, {tests!r})
+from fastapi.testclient import TestClient
+from service_fakes import make_app
+app = make_app(pathlib.Path({tmp!r}) / sys.argv[1], disk_cache=False)
+with TestClient(app) as c:
+    for i in range(int(sys.argv[2])):
+        assert c.get("/api/og/default?title=w%d" % (i % 2)).status_code == 200
+    if sys.argv[1] == "last":
+        print(c.get("/metrics").text)
+""".format(tests=str(Path(__file__).parent), tmp=str(tmp_path))
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics")}
+    (tmp_path / "metrics").mkdir()
+    root = Path(__file__).resolve().parent.parent
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    subprocess.run([sys.executable, "-c", script, "first", "3"], env=env, check=True, cwd=root)
+    out = subprocess.run([sys.executable, "-c", script, "last", "5"], env=env, check=True, cwd=root,
+                         capture_output=True, text=True).stdout
+    assert 'ogimage_requests_total{route="/api/og/{template}",status="200"} 8.0' in out
+    assert "ogimage_renders_total 4.0" in out
+    assert 'ogimage_cache_hits_total{level="memory"} 4.0' in out
