@@ -47,7 +47,7 @@ T = TypeVar("T")
 FORMAT_ALIASES = {"jpg": "jpeg"}
 DEFAULT_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # How many URLs -> content keys to remember (a few hundred bytes each).
-RESOLVED_ENTRIES = 8192
+RESOLVED_ENTRIES = 4096
 _MISSING = object()
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
