@@ -36,6 +36,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import struct
 import threading
 import tomllib
 import unicodedata
@@ -54,7 +55,7 @@ from .resources import fonts_dir
 
 log = logging.getLogger("ogimage.fonts")
 
-__all__ = ["Face", "FontBook", "Run", "bidi_levels"]
+__all__ = ["Face", "FontBook", "Run", "bidi_levels", "shapeable"]
 
 _FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 _GRAPHEME = regex.compile(r"\X")
@@ -138,6 +139,15 @@ def _sanitise(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+# Paragraph separators (bidi class B) make raqm_layout() fail: shape them as spaces.
+_SHAPE_TABLE = {cp: " " for cp in (0x0A, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}
+
+
+def shapeable(text: str) -> str:
+    """``text`` as handed to raqm: line and paragraph separators become spaces."""
+    return text.translate(_SHAPE_TABLE)
+
+
 def _normalise_tag(lang: str) -> str:
     parts = [p for p in lang.replace("_", "-").split("-") if p]
     if not parts:
@@ -207,6 +217,52 @@ def _python_bidi_levels(text: str, base: int) -> list[int]:
     uba.resolve_implicit_levels(storage, False)
     levels = [c["level"] for c in chars]
     return levels if len(levels) == len(text) else [base] * len(text)
+
+
+_COVERAGE_BY_CMAP: dict[bytes, frozenset[int]] = {}
+
+
+def _read_coverage(path: Path, index: int) -> frozenset[int]:
+    """Code points mapped by the face's cmap. A format 12 subtable (full Unicode; the
+    big CJK and emoji cmaps) is read straight from its groups, which is ~50x faster
+    than fontTools building a name per glyph; anything else goes through fontTools."""
+    font = TTFont(str(path), fontNumber=index, lazy=True)
+    try:
+        raw = font.reader["cmap"]
+        digest = hashlib.sha256(raw).digest()
+        cached = _COVERAGE_BY_CMAP.get(digest)
+        if cached is not None:
+            return cached
+        cov = _format12_coverage(raw)
+        if cov is None:
+            cov = frozenset(font.getBestCmap() or {})
+        _COVERAGE_BY_CMAP[digest] = cov
+        return cov
+    finally:
+        font.close()
+
+
+def _format12_coverage(raw: bytes) -> frozenset[int] | None:
+    (count,) = struct.unpack_from(">H", raw, 2)
+    for i in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", raw, 4 + 8 * i)
+        if (platform, encoding) not in ((3, 10), (0, 4), (0, 6)):
+            continue
+        if struct.unpack_from(">H", raw, offset)[0] != 12:
+            continue
+        (groups,) = struct.unpack_from(">I", raw, offset + 12)
+        cps: set[int] = set()
+        for start, end, glyph in struct.iter_unpack(">III", raw[offset + 16: offset + 16 + 12 * groups]):
+            cps.update(range(start + (glyph == 0), end + 1))
+        return frozenset(cps)
+    return None
+
+
+def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
+    try:
+        return font.getlength(char)
+    except (RuntimeError, ValueError):
+        return 0.0
 
 
 # --------------------------------------------------------------------------- the book
@@ -438,7 +494,8 @@ class FontBook:
         return None
 
     def coverage(self, face: Face) -> frozenset[int]:
-        """The code points ``face``'s cmap maps, read once per face with fontTools."""
+        """The code points ``face``'s cmap maps, read once per face (and shared between
+        faces whose cmap tables are byte-identical, e.g. a CJK face's Regular and Bold)."""
         key = (face.path, face.index)
         cov = self._coverage.get(key)
         if cov is None:
@@ -446,9 +503,7 @@ class FontBook:
                 cov = self._coverage.get(key)
                 if cov is None:
                     try:
-                        font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
-                        cov = frozenset(font.getBestCmap() or {})
-                        font.close()
+                        cov = _read_coverage(face.path, face.index)
                     except Exception as exc:  # noqa: BLE001
                         raise FontError(f"{face.path}: cannot read cmap: {exc}", field="fonts") from None
                     self._coverage[key] = cov
@@ -607,9 +662,13 @@ class FontBook:
         if fam.bitmap_size:
             return sum(adv for _, adv in self.emoji_clusters(run, size))
         font = self.font(run.face, size)
+        text = shapeable(run.text)
         if font.layout_engine == ImageFont.Layout.RAQM:
-            return font.getlength(run.text, direction=run.direction, language=run.lang or None)
-        return font.getlength(run.text)
+            try:
+                return font.getlength(text, direction=run.direction, language=run.lang or None)
+            except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
+                log.debug("raqm could not lay out %r; measuring without shaping", text)
+        return sum(_plain_length(font, c) for c in text)
 
     def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:
         """``measure(text, size) -> px``: the advance of ``text`` as it will be drawn.

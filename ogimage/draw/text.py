@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont
 
-from ..fonts import Face, FontBook, Run
+from ..fonts import Face, FontBook, Run, shapeable
 
 __all__ = ["Ink", "ink_line", "visual_order"]
 
@@ -120,7 +120,10 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
         else:
             font = book.font(run.face, size)
             kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
-            left, top, right, bottom = font.getbbox(run.text, anchor="ls", **kw)
+            try:
+                left, top, right, bottom = font.getbbox(shapeable(run.text), anchor="ls", **kw)
+            except (RuntimeError, ValueError):  # raqm refused the string: ink nothing for it
+                left = top = right = bottom = 0
             if right > left and bottom > top:
                 box = [min(box[0], x + left), min(box[1], top), max(box[2], x + right), max(box[3], bottom)]
                 placed.append((run, x, font))
@@ -133,5 +136,5 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
     draw = ImageDraw.Draw(mask)
     for run, rx, font in placed:
         kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
-        draw.text((rx - ox, -oy), run.text, font=font, fill=255, anchor="ls", **kw)
+        draw.text((rx - ox, -oy), shapeable(run.text), font=font, fill=255, anchor="ls", **kw)
     return Ink(mask, (ox, oy), colour_layers, x, ascent, descent)
