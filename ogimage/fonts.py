@@ -310,7 +310,7 @@ class FontBook:
         self._all_coverage: frozenset[int] | None = None
         self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
-        self._cluster_face: dict[tuple[tuple[Face, ...], str], Face | None] = {}
+        self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
         self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
         self._reported: set[str] = set()
         self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
@@ -537,10 +537,10 @@ class FontBook:
 
     # ---------------------------------------------------------------- itemising
 
-    def _pick(self, cluster: str, chain: tuple[Face, ...]) -> Face | None:
-        key = (chain, cluster)
-        if key in self._cluster_face:
-            return self._cluster_face[key]
+    def _pick(self, cluster: str, chain: tuple[Face, ...], memo: dict[str, Face | None]) -> Face | None:
+        """The face for a cluster that does not simply continue the current run."""
+        if cluster in memo:
+            return memo[cluster]
         cps = [ord(c) for c in cluster]
         needed = [cp for cp in cps if not _is_ignorable(cp)]
         face: Face | None = None
@@ -554,9 +554,9 @@ class FontBook:
                 face = next((f for f in chain if all(cp in self.coverage(f) for cp in needed)), None)
             if face is None:  # no face has it all: the first that has the base character
                 face = next((f for f in chain if needed[0] in self.coverage(f)), None)
-        if len(self._cluster_face) > 100_000:
-            self._cluster_face.clear()
-        self._cluster_face[key] = face
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[cluster] = face
         return face
 
     def _itemise(self, text: str, family: str, weight: str, lang: str, base: int | None) -> tuple[Run, ...]:
@@ -565,6 +565,9 @@ class FontBook:
             return ()
         chain = self._chain(family, weight, lang, text)
         primary = chain[0]
+        memo = self._cluster_face.get(chain)
+        if memo is None:
+            memo = self._cluster_face.setdefault(chain, {})
         levels, _ = bidi_levels(text, base)
         pieces: list[list] = []  # [text, face, level]
         pos = 0
@@ -578,7 +581,7 @@ class FontBook:
             elif current is not None and all(_is_ignorable(ord(c)) for c in cluster):
                 face = current
             else:
-                face = self._pick(cluster, chain) or primary
+                face = self._pick(cluster, chain, memo) or primary
             if pieces and pieces[-1][1] == face and pieces[-1][2] == level:
                 pieces[-1][0] += cluster
             else:
