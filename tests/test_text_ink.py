@@ -216,3 +216,18 @@ def test_empty_line(book):
 def test_unknown_characters_draw_a_notdef_box(book):
     ink = ink_line(book, "\U000F0001", "Inter", "bold", 40, "en")
     assert ink.advance > 0 and ink_sum(ink.mask) > 0
+
+
+# ---------------------------------------------------------------- regional forms
+
+
+def test_han_takes_regional_forms_by_language(book):
+    def han(lang: str) -> Image.Image:
+        return canvas(ink_line(book, "直骨海", "Inter", "regular", SIZE, lang), pad=4)[0]
+
+    ja, zh_hans, zh_hant = han("ja"), han("zh-Hans"), han("zh-Hant")
+    assert diff(ja, han("ja-JP")) == 0
+    assert ja.size == zh_hans.size == zh_hant.size
+    # different glyphs, not a pixel of noise: each pair differs by many strokes' worth of ink
+    for a, b in ((ja, zh_hans), (ja, zh_hant), (zh_hans, zh_hant)):
+        assert diff(a, b) > 0.05 * ink_sum(a)

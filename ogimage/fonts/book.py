@@ -1,261 +1,36 @@
-"""Fonts: the bundled font files, coverage, fallback runs, per-language faces, measuring.
+"""FontBook: the manifest's fonts, coverage, fallback runs, per-language faces, measuring.
 
-A :class:`FontBook` reads ``fonts/manifest.toml`` (families, weights, faces, the fallback
-order, which family is emoji). Text is itemised by grapheme cluster into :class:`Run`\\ s:
-each cluster goes to the first face, in the chain *requested family, then the manifest's
-fallback order*, whose cmap holds every code point of the cluster. Spaces and punctuation
-stay in the run they follow when its face has them; emoji presentation sequences go to the
-emoji family; Han characters take the Noto Sans CJK face of the card's language
-(``ja`` → JP, ``ko`` → KR, ``zh``/``zh-Hans``/``zh-CN`` → SC, ``zh-Hant``/``zh-TW`` → TC,
-``zh-HK`` → HK). With no CJK language given, kana in the text picks JP, hangul picks KR,
-and otherwise the manifest's ``default_lang`` (JP).
-
-Runs also carry their bidi embedding level (Unicode Bidirectional Algorithm, resolved by
-python-bidi), so a run never mixes directions; runs are in logical order and
-:func:`ogimage.draw.text.ink_line` puts them in visual order.
-
-Measuring warns about the trap Pillow's docs warn about: the widths of two strings do not
-add up (kerning, shaping, ligatures). :meth:`FontBook.measurer` therefore measures each
-whole run as raqm shapes it, with its language and direction, and sums the runs; the same
-function gives :attr:`Ink.advance <ogimage.draw.text.Ink.advance>`, so measured and drawn
-widths agree exactly at the same size.
-
-Caveats:
-
-* Noto Color Emoji is a bitmap font with one strike at 109 px: :meth:`FontBook.font`
-  always opens it at that size, and emoji widths are its advances scaled by
-  ``size / 109``.
-* Lone surrogates (possible in a Python ``str``, not in one decoded from JSON/UTF-8) are
-  replaced by U+FFFD for shaping and drawing, and reported by :meth:`FontBook.missing`.
-* Without raqm (no libfribidi on the system) Pillow falls back to basic layout: no
-  shaping, no right-to-left. :meth:`FontBook.layout_engine` says which one is in use.
+See the package docstring (``ogimage.fonts``) for the rules.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import struct
 import threading
 import tomllib
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import regex
 from fontTools.ttLib import TTFont
 from PIL import ImageFont, features
 
-from .errors import FontError
-from .resources import fonts_dir
+from ..errors import FontError
+from ..resources import fonts_dir
+from .cmap import read_coverage
+from .faces import Face, Run, _Family
+from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
+                      is_ignorable, is_neutral, normalise_tag, sanitise, shapeable)
 
 log = logging.getLogger("ogimage.fonts")
 
-__all__ = ["Face", "FontBook", "Run", "bidi_levels", "shapeable"]
+__all__ = ["FontBook"]
 
 _FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
-_GRAPHEME = regex.compile(r"\X")
-_EMOJI_MARK = regex.compile(r"[\p{Emoji_Presentation}\uFE0F\u20E3]")
-_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-_HANGUL = regex.compile(r"\p{Hangul}")
-_RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
 _FONT_CACHE_SIZE = 256
-
-
-@dataclass(frozen=True)
-class Face:
-    """One face of one font file: a file and the face's index inside it."""
-
-    path: Path
-    index: int
-    family: str
-    weight: str
-    is_emoji: bool = False
-
-
-@dataclass(frozen=True)
-class Run:
-    """A stretch of text drawn with one face, one language and one direction.
-
-    ``level`` is the run's resolved bidi embedding level (even: left to right, odd:
-    right to left); it is what puts runs in visual order. It defaults to 0 so a Run can
-    still be built with the four documented fields.
-    """
-
-    text: str
-    face: Face
-    lang: str
-    direction: str  # "ltr" or "rtl"
-    level: int = 0
-
-
-@dataclass
-class _Family:
-    name: str
-    lang: str  # language runs are shaped with when the requested one is not in `langs`
-    langs: frozenset[str]
-    weights: dict[str, dict[str, Face]]  # weight -> key -> face; key "" or a language key
-    default_lang: str = ""
-    aliases: dict[str, str] = field(default_factory=dict)
-    bitmap_size: int | None = None
-
-    @property
-    def by_language(self) -> bool:
-        return any(k for faces in self.weights.values() for k in faces)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _is_ignorable(cp: int) -> bool:
-    """Code points a face need not have: controls, format characters, variation selectors."""
-    if 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF:
-        return True
-    if 0xD800 <= cp <= 0xDFFF:  # lone surrogates are never ignorable: they are missing
-        return False
-    return unicodedata.category(chr(cp)) in ("Cc", "Cf")
-
-
-def _is_neutral(cluster: str) -> bool:
-    """Spaces and punctuation: they stay in the current run when its face has them."""
-    return all(unicodedata.category(c)[0] in "ZP" or _is_ignorable(ord(c)) for c in cluster)
-
-
-def _is_emoji(cluster: str) -> bool:
-    """An emoji presentation sequence (emoji-default base, VS16, keycap, skin tone, flag)."""
-    return "\ufe0e" not in cluster and _EMOJI_MARK.search(cluster) is not None
-
-
-def _sanitise(text: str) -> str:
-    """Lone surrogates -> U+FFFD (FreeType/raqm cannot take them)."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
-# Paragraph separators (bidi class B) make raqm_layout() fail: shape them as spaces.
-_SHAPE_TABLE = {cp: " " for cp in (0x0A, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029)}
-
-
-def shapeable(text: str) -> str:
-    """``text`` as handed to raqm: line and paragraph separators become spaces."""
-    return text.translate(_SHAPE_TABLE)
-
-
-def _normalise_tag(lang: str) -> str:
-    parts = [p for p in lang.replace("_", "-").split("-") if p]
-    if not parts:
-        return ""
-    out = [parts[0].lower()]
-    for p in parts[1:]:
-        if len(p) == 4 and p.isalpha():
-            out.append(p.title())
-        elif len(p) == 2 or (len(p) == 3 and p.isdigit()):
-            out.append(p.upper())
-        else:
-            out.append(p.lower())
-    return "-".join(out)
-
-
-def _auto_base(text: str) -> int:
-    """Base level from the first strong character (P2/P3): 1 if it is R/AL, else 0."""
-    import bidi
-
-    return bidi.get_base_level(text) if text else 0
-
-
-_LEVELS = re.compile(r"Level\(\s*(\d+)")
-
-
-def bidi_levels(text: str, base: int | None = None) -> tuple[list[int], int]:
-    """Resolved bidi embedding levels of ``text`` (one per character) and the base level.
-
-    ``base`` is 0 (LTR) or 1 (RTL); ``None`` takes the first strong character's direction
-    (rules P2/P3), LTR if there is none. Uses python-bidi's Rust implementation
-    (unicode-bidi, UBA with bracket pairs and isolates), whose levels are read from its
-    debug output; if that format ever changes, falls back to python-bidi's pure-Python
-    algorithm.
-    """
-    import bidi
-
-    if base is None:
-        base = _auto_base(text)
-    if base == 0 and not any(unicodedata.bidirectional(c) in _RTL_CLASSES for c in text):
-        return [0] * len(text), 0
-    try:
-        dump = bidi.get_display(text, base_dir="R" if base else "L", debug=True)
-        start = dump.index("levels:")
-        per_byte = [int(m) for m in _LEVELS.findall(dump, start, dump.index("]", start))]
-        levels, offset = [], 0
-        for ch in text:
-            levels.append(per_byte[offset])
-            offset += len(ch.encode("utf-8"))
-        if offset != len(per_byte):
-            raise ValueError("level count mismatch")
-        return levels, base
-    except (ValueError, IndexError, AttributeError, TypeError):
-        return _python_bidi_levels(text, base), base
-
-
-def _python_bidi_levels(text: str, base: int) -> list[int]:
-    from bidi import algorithm as uba
-
-    storage = uba.get_empty_storage()
-    storage["base_level"] = base
-    storage["base_dir"] = "LR"[base]
-    uba.get_embedding_levels(text, storage)
-    chars = list(storage["chars"])
-    uba.explicit_embed_and_overrides(storage)
-    uba.resolve_weak_types(storage)
-    uba.resolve_neutral_types(storage, False)
-    uba.resolve_implicit_levels(storage, False)
-    levels = [c["level"] for c in chars]
-    return levels if len(levels) == len(text) else [base] * len(text)
-
-
-_COVERAGE_BY_CMAP: dict[bytes, frozenset[int]] = {}
-
-
-def _read_coverage(path: Path, index: int) -> frozenset[int]:
-    """Code points mapped by the face's cmap. A format 12 subtable (full Unicode; the
-    big CJK and emoji cmaps) is read straight from its groups, which is ~50x faster
-    than fontTools building a name per glyph; anything else goes through fontTools."""
-    font = TTFont(str(path), fontNumber=index, lazy=True)
-    try:
-        raw = font.reader["cmap"]
-        digest = hashlib.sha256(raw).digest()
-        cached = _COVERAGE_BY_CMAP.get(digest)
-        if cached is not None:
-            return cached
-        cov = _format12_coverage(raw)
-        if cov is None:
-            cov = frozenset(font.getBestCmap() or {})
-        _COVERAGE_BY_CMAP[digest] = cov
-        return cov
-    finally:
-        font.close()
-
-
-def _format12_coverage(raw: bytes) -> frozenset[int] | None:
-    (count,) = struct.unpack_from(">H", raw, 2)
-    for i in range(count):
-        platform, encoding, offset = struct.unpack_from(">HHI", raw, 4 + 8 * i)
-        if (platform, encoding) not in ((3, 10), (0, 4), (0, 6)):
-            continue
-        if struct.unpack_from(">H", raw, offset)[0] != 12:
-            continue
-        (groups,) = struct.unpack_from(">I", raw, offset + 12)
-        cps: set[int] = set()
-        for start, end, glyph in struct.iter_unpack(">III", raw[offset + 16: offset + 16 + 12 * groups]):
-            cps.update(range(start + (glyph == 0), end + 1))
-        return frozenset(cps)
-    return None
 
 
 def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
@@ -263,9 +38,6 @@ def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
         return font.getlength(char)
     except (RuntimeError, ValueError):
         return 0.0
-
-
-# --------------------------------------------------------------------------- the book
 
 
 class FontBook:
@@ -352,18 +124,18 @@ class FontBook:
                 self._files.append(path)
             w = weight.lower()
             if isinstance(wspec.get("faces"), dict):
-                weights[w] = {_normalise_tag(k): Face(path, int(i), name, w, is_emoji)
+                weights[w] = {normalise_tag(k): Face(path, int(i), name, w, is_emoji)
                               for k, i in wspec["faces"].items()}
             else:
                 weights[w] = {"": Face(path, int(wspec.get("index", 0)), name, w, is_emoji)}
-        langs = frozenset(_normalise_tag(x) for x in spec.get("langs", ()))
+        langs = frozenset(normalise_tag(x) for x in spec.get("langs", ()))
         return _Family(
             name=name,
-            lang=_normalise_tag(spec.get("lang", "")) or "und",
+            lang=normalise_tag(spec.get("lang", "")) or "und",
             langs=langs,
             weights=weights,
-            default_lang=_normalise_tag(spec.get("default_lang", "")),
-            aliases={_normalise_tag(k): _normalise_tag(v) for k, v in spec.get("aliases", {}).items()},
+            default_lang=normalise_tag(spec.get("default_lang", "")),
+            aliases={normalise_tag(k): normalise_tag(v) for k, v in spec.get("aliases", {}).items()},
             bitmap_size=spec.get("bitmap_size"),
         )
 
@@ -440,7 +212,7 @@ class FontBook:
     def _lang_key(self, fam: _Family, lang: str) -> str | None:
         """The key of ``fam``'s face for language tag ``lang``, or None if it names none."""
         faces = next(iter(fam.weights.values()))
-        tag = _normalise_tag(lang)
+        tag = normalise_tag(lang)
         while tag:
             if tag in faces:
                 return tag
@@ -467,7 +239,7 @@ class FontBook:
         faces = fam.weights[face.weight]
         if "" not in faces:  # a face per language: the face's own language
             return next(k for k, f in faces.items() if f == face)
-        tag = _normalise_tag(lang)
+        tag = normalise_tag(lang)
         if not fam.langs:
             return tag or fam.lang
         primary = tag.partition("-")[0]
@@ -478,7 +250,7 @@ class FontBook:
         hint = ""
         cjk = self._cjk_like()
         if cjk is not None and self._lang_key(cjk, lang) is None:
-            hint = "ja" if _KANA.search(text) else "ko" if _HANGUL.search(text) else ""
+            hint = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else ""
         key = (family, weight, lang, hint)
         chain = self._chains.get(key)
         if chain is None:
@@ -503,7 +275,7 @@ class FontBook:
                 cov = self._coverage.get(key)
                 if cov is None:
                     try:
-                        cov = _read_coverage(face.path, face.index)
+                        cov = read_coverage(face.path, face.index)
                     except Exception as exc:  # noqa: BLE001
                         raise FontError(f"{face.path}: cannot read cmap: {exc}", field="fonts") from None
                     self._coverage[key] = cov
@@ -542,10 +314,10 @@ class FontBook:
         if cluster in memo:
             return memo[cluster]
         cps = [ord(c) for c in cluster]
-        needed = [cp for cp in cps if not _is_ignorable(cp)]
+        needed = [cp for cp in cps if not is_ignorable(cp)]
         face: Face | None = None
         if needed:
-            if _is_emoji(cluster):
+            if is_emoji(cluster):
                 for f in chain:
                     if f.is_emoji and needed[0] in self.coverage(f):
                         face = f
@@ -560,7 +332,7 @@ class FontBook:
         return face
 
     def _itemise(self, text: str, family: str, weight: str, lang: str, base: int | None) -> tuple[Run, ...]:
-        text = _sanitise(text)
+        text = sanitise(text)
         if not text:
             return ()
         chain = self._chain(family, weight, lang, text)
@@ -572,13 +344,13 @@ class FontBook:
         pieces: list[list] = []  # [text, face, level]
         pos = 0
         current: Face | None = None
-        for cluster in _GRAPHEME.findall(text):
+        for cluster in GRAPHEME.findall(text):
             level = levels[pos]
             pos += len(cluster)
-            if current is not None and not current.is_emoji and _is_neutral(cluster) and \
-                    all(ord(c) in self.coverage(current) or _is_ignorable(ord(c)) for c in cluster):
+            if current is not None and not current.is_emoji and is_neutral(cluster) and \
+                    all(ord(c) in self.coverage(current) or is_ignorable(ord(c)) for c in cluster):
                 face = current
-            elif current is not None and all(_is_ignorable(ord(c)) for c in cluster):
+            elif current is not None and all(is_ignorable(ord(c)) for c in cluster):
                 face = current
             else:
                 face = self._pick(cluster, chain, memo) or primary
@@ -610,14 +382,14 @@ class FontBook:
                  base: int | None = None) -> tuple[Run, ...]:
         """Like :meth:`runs` with the paragraph's base level forced (0 LTR, 1 RTL) or,
         with ``None``, taken from the first strong character. Cached; do not mutate."""
-        if base is not None and base == _auto_base(text):
+        if base is not None and base == auto_base(text):
             base = None  # same as the automatic base: share the cache entry
         return self._runs_cached(text, family, weight, lang or "", base)
 
     def primary_face(self, family: str, weight: str, lang: str, text: str = "") -> Face:
         """The face the requested family gives for ``weight`` and ``lang``: the one whose
         metrics place baselines."""
-        return self._chain(family, weight, lang or "", _sanitise(text))[0]
+        return self._chain(family, weight, lang or "", sanitise(text))[0]
 
     def missing(self, text: str) -> list[str]:
         """Characters no font of the book covers, in order of appearance, each once.
@@ -629,7 +401,7 @@ class FontBook:
         out: list[str] = []
         for ch in dict.fromkeys(text):
             cp = ord(ch)
-            if cp in cover or _is_ignorable(cp):
+            if cp in cover or is_ignorable(cp):
                 continue
             out.append(ch)
             if ch not in self._reported:
@@ -657,7 +429,7 @@ class FontBook:
         """The grapheme clusters of an emoji run with their advances at ``size``."""
         fam = self._families[run.face.family]
         scale = size / (fam.bitmap_size or size)
-        return [(c, self._emoji_advance(run.face, c) * scale) for c in _GRAPHEME.findall(run.text)]
+        return [(c, self._emoji_advance(run.face, c) * scale) for c in GRAPHEME.findall(run.text)]
 
     def run_width(self, run: Run, size: float) -> float:
         """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it."""
