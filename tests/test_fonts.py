@@ -246,6 +246,25 @@ def test_measuring_a_title_is_fast(book):
     assert statistics.median(timings) < 0.002  # ~0.5 ms measured on the dev box
 
 
+def test_bidi_levels_from_python_bidi(monkeypatch):
+    from ogimage.fonts import unicode as uni
+
+    cases = {"abc שלום 123 def": "0000111112220000", "שלום Hello עולם": "111112222211111",
+             "הקרב (2026) הוא": "111111222211111", "plain": "00000"}
+    for text, expected in cases.items():
+        levels, base = uni.bidi_levels(text)
+        assert "".join(map(str, levels)) == expected
+        assert uni._python_bidi_levels(text, base) == levels  # the fallback agrees
+    assert uni.bidi_levels("abc", base=1) == ([2, 2, 2], 1)
+    # the fast path (Rust unicode-bidi) is the one in use
+    monkeypatch.setattr(uni, "_python_bidi_levels", lambda *a: pytest.fail("fallback used"))
+    uni.bidi_levels("שלום Hello")
+
+
+def test_zero_size_measures_zero(book):
+    assert book.measurer("Inter", "regular", "en")("Hello", 0) == 0
+
+
 # ---------------------------------------------------------------- digest
 
 

@@ -98,6 +98,8 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
     """
     base = None if direction is None else (1 if direction == "rtl" else 0)
     lang = lang or ""
+    if not size > 0:
+        return Ink(Image.new("L", (1, 1), 0), (0, 0), [], 0.0, 0, 0)
     primary = book.font(book.primary_face(family, weight, lang, text), size)
     ascent, descent = primary.getmetrics()
     runs = book.runs_for(text, family, weight, lang, base)

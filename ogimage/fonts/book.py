@@ -87,6 +87,10 @@ class FontBook:
         self._reported: set[str] = set()
         self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
         self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
+        engine = self.layout_engine()
+        (log.info if engine == "raqm" else log.warning)(
+            "text layout engine: %s%s", engine,
+            "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
 
     # ---------------------------------------------------------------- manifest
 
@@ -458,6 +462,8 @@ class FontBook:
 
             @lru_cache(maxsize=16384)
             def measure(text: str, size: float) -> float:
+                if not size > 0:
+                    return 0.0
                 return sum(self.run_width(r, size) for r in self._runs_cached(text, family, weight, lang or ""))
 
             m = self._measurers[key] = measure
