@@ -24,7 +24,9 @@ Measure = Callable[[str, float], float]
 ELLIPSIS = "…"
 
 # DP costs, in units of (slack / width)^2.
-_PEN_HYPHEN = 0.03  # break after a hyphen or slash instead of a space
+_PEN_BREAK = 0.04  # any break not after punctuation: prefer breaking after 、。，: etc.
+_PEN_HYPHEN = 0.07  # break after a hyphen or slash inside a word
+_PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
 _PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
 _PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
 _EPS = 1e-9
@@ -42,7 +44,7 @@ class BoxSpec:
 
 @dataclass(frozen=True)
 class Line:
-    text: str  # without the hanging spaces at its end
+    text: str  # without the spaces at its edges (they hang at a break and are dropped)
     width: float  # measured with the whole-line string at the chosen size
 
 
@@ -108,7 +110,10 @@ class _Atoms:
             wc = m(core, ref)
             self.unit_w.append(wc)
             last = core[-1:]
-            pen = _PEN_HYPHEN if (last in K.BREAK_AFTER and not tail) else 0.0
+            if last in K.BREAK_AFTER and not tail:
+                pen = _PEN_HYPHEN
+            else:
+                pen = 0.0 if last in _PUNCT_END else _PEN_BREAK
             pieces = [core]
             tiers: list[int] = []
             if wc > width and len(core) > 1:
@@ -155,11 +160,13 @@ class _Atoms:
         """Estimated width of atoms i..j inclusive (at the reference size)."""
         return self.prefix[j] - self.prefix[i] + self.wc[j]
 
-    def allowed(self, scale: float, width: float) -> list[bool]:
+    def allowed(self, scale: float, width: float, strict: bool) -> list[bool]:
+        """Breaks usable at this scale; strict: none that breaks kinsoku (tier 3)."""
         out = []
         for k in range(self.n):
-            u = self.unit[k]
-            ok = self.pen[k] is not None and (u < 0 or self.unit_w[u] * scale > width)
+            u, pen = self.unit[k], self.pen[k]
+            ok = pen is not None and (u < 0 or self.unit_w[u] * scale > width)
+            ok = ok and not (strict and pen >= _PEN_TIER[3])
             out.append(ok or self.hard[k])
         return out
 
@@ -254,14 +261,15 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     atoms = _Atoms(segs, ref, box.width, m)
     eff = box.width
     for _ in range(3):
-        found = _search(atoms, sizes, box, eff, ref)
+        # kinsoku-breaking emergency breaks only if no size works without them
+        found = _search(atoms, sizes, box, eff, ref, True) or _search(atoms, sizes, box, eff, ref, False)
         if found is None:
             break
         size, ends = found
         lines, worst = [], 1.0
         start = 0
         for e in ends:
-            t = atoms.text(start, e).rstrip(K.HANGING)
+            t = atoms.text(start, e).strip(K.HANGING)
             w = m(t, size)
             lines.append(Line(t, w))
             if not _fits(w, box.width):
@@ -274,14 +282,14 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
 
 
 def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
-            ref: float) -> tuple[float, list[int]] | None:
+            ref: float, strict: bool) -> tuple[float, list[int]] | None:
     """Largest size whose greedy line count fits (binary search), then balanced breaks."""
     def attempt(size: float):
         scale = size / ref
         limit = _max_lines(box, size)
         if limit < 1:
             return None
-        ok = a.allowed(scale, eff)
+        ok = a.allowed(scale, eff, strict)
         ends = _greedy(a, ok, eff / scale)
         if ends is None or len(ends) > limit:
             return None
@@ -327,7 +335,7 @@ def _fallback(text: str, segs, box: BoxSpec, m: _Memo, size: float, lang: str) -
     W = box.width
 
     def clean(q0: int, q1: int) -> str:
-        return text[q0:q1].rstrip(K.HANGING)
+        return text[q0:q1].strip(K.HANGING)
 
     lines: list[Line] = []
     p, truncated = 0, False
@@ -380,10 +388,9 @@ def _emergency(text: str, p: int, q_end: int, ok: Callable[[int], bool]) -> int:
 
 def _ellipsis_line(text: str, p: int, cands: list[int], m: _Memo, size: float, W: float) -> Line:
     def line(q: int) -> str:
-        t = _clean_for_ellipsis(text[p:q])
-        return t + ELLIPSIS
+        return _clean_for_ellipsis(text[p:q]).lstrip(K.HANGING) + ELLIPSIS
 
-    ok = lambda q: _fits(m(line(q), size), W) and _clean_for_ellipsis(text[p:q]) != ""
+    ok = lambda q: _fits(m(line(q), size), W) and line(q) != ELLIPSIS
     q = _last_fitting(cands, ok)
     if q is None:
         pts = [(p + o, t) for o, t in split_points(text[p:cands[0]])]

@@ -263,16 +263,20 @@ def split_points(text: str) -> list[tuple[int, int]]:
 
     Returns ``(offset, tier)`` for every grapheme boundary inside ``text``: tier 1 after
     ``/ - _ . ? & = ・`` or at a script change (katakana/kanji, Latin/CJK), tier 2 any
-    other boundary kinsoku allows (not inside a katakana run), tier 3 the rest (used only
-    when nothing else exists). Emoji and other clusters are never split.
+    other boundary kinsoku allows, tier 3 the rest (used only when nothing else exists).
+    Never before a space (spaces hang) nor inside a grapheme cluster (emoji stay whole).
     """
     gs = graphemes(text)
-    out, pos = [], 0
+    out, pos, last = [], 0, ""
     for i in range(len(gs) - 1):
         a, b = gs[i], gs[i + 1]
         pos += len(a)
         (a_cls, a_fl), (b_cls, b_fl) = _classify(a), _classify(b)
-        if not K.can_end(a) or not K.can_start(b) or b_cls in (SP, BK) or GL in (a_cls, b_cls):
+        if a_cls not in (SP, BK):
+            last = a  # the grapheme that would end the line
+        if b_cls in (SP, BK) or a_cls == BK:
+            continue  # spaces hang at the end of the line; never start one with them
+        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls):
             tier = 3
         elif a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA:
             tier = 1
