@@ -24,8 +24,8 @@ Measure = Callable[[str, float], float]
 ELLIPSIS = "…"
 
 # DP costs, in units of (slack / width)^2.
-_PEN_BREAK = 0.04  # any break not after punctuation: prefer breaking after 、。，: etc.
-_PEN_HYPHEN = 0.07  # break after a hyphen or slash inside a word
+_PEN_BREAK = 0.1  # any break not after punctuation: prefer breaking after 、。，: etc.
+_PEN_HYPHEN = 0.15  # break after a hyphen or slash inside a word
 _PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
 _PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
 _PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
