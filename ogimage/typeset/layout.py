@@ -348,7 +348,8 @@ def _fallback(text: str, segs, box: BoxSpec, m: _Memo, size: float, lang: str) -
                     break
         if len(lines) == limit - 1:  # the last line allowed: all the rest, or "…"
             rest = clean(p, len(text))
-            if not any(p < h < len(text) for h in hard) and _fits(m(rest, size), W):
+            whole = not any(p < h < len(text) for h in hard)
+            if whole and (_fits(m(rest, size), W) or len(graphemes(rest)) == 1):
                 lines.append(Line(rest, m(rest, size)))
             else:
                 lines.append(_ellipsis_line(text, p, cands, m, size, W))
