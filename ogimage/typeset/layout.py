@@ -260,7 +260,7 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     ref = sizes[-1]
     atoms = _Atoms(segs, ref, box.width, m)
     eff = box.width
-    for _ in range(3):
+    for _ in range(4):
         # kinsoku-breaking emergency breaks only if no size works without them
         found = _search(atoms, sizes, box, eff, ref, True) or _search(atoms, sizes, box, eff, ref, False)
         if found is None:
@@ -278,7 +278,17 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
         if worst == 1.0:
             return TextLayout(size, size * box.line_height, tuple(lines), False, lang)
         eff *= worst * (1 - 1e-6)
-    return _fallback(text, segs, box, m, sizes[0], lang)
+    # Estimates keep misleading us (strong kerning or shaping): measure every line instead,
+    # at the largest size where that fits untruncated, else truncate at the min size.
+    lo, hi, best = 0, len(sizes) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        lay = _fallback(text, segs, box, m, sizes[mid], lang)
+        if lay.truncated or len(lay.lines) > _max_lines(box, sizes[mid]):
+            hi = mid - 1
+        else:
+            best, lo = lay, mid + 1
+    return best or _fallback(text, segs, box, m, sizes[0], lang)
 
 
 def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
