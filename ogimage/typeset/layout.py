@@ -334,7 +334,7 @@ def _clean_for_ellipsis(t: str) -> str:
 
 
 def _fallback(text: str, segs, box: BoxSpec, m: _Memo, size: float, lang: str) -> TextLayout:
-    """Greedy at min size with every line measured whole; truncate with "…" if needed."""
+    """Greedy at ``size`` with every line measured whole; truncate with "…" if needed."""
     limit = max(1, _max_lines(box, size))
     ends, hard, pos = [], set(), 0
     for s in segs:
@@ -389,11 +389,15 @@ def _last_fitting(cands: list[int], ok: Callable[[int], bool]) -> int | None:
 def _emergency(text: str, p: int, q_end: int, ok: Callable[[int], bool]) -> int:
     """Split inside the unit text[p:q_end]: best tier first, never inside a grapheme."""
     pts = [(p + o, t) for o, t in split_points(text[p:q_end])]
-    for tiers in ((1, 2), (1, 2, 3)):
-        cands = [o for o, t in pts if t in tiers]
-        q = _last_fitting(cands, ok)
-        if q is not None:
-            return q
+    q1 = _last_fitting([o for o, t in pts if t == 1], ok)
+    q2 = _last_fitting([o for o, t in pts if t <= 2], ok)
+    if q1 is not None and (q2 is None or q1 - p >= (q2 - p) / 2):
+        return q1  # after / - _ . ? & = if that fills at least half of what fits
+    if q2 is not None:
+        return q2
+    q3 = _last_fitting([o for o, _ in pts], ok)  # breaks kinsoku: nothing else fits
+    if q3 is not None:
+        return q3
     return pts[0][0] if pts else q_end  # a single grapheme wider than the box
 
 
