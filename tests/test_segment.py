@@ -144,3 +144,11 @@ def test_speed_60_chars():
         runs.append(time.perf_counter() - t0)
     runs.sort()
     assert runs[len(runs) // 2] < 0.001
+
+
+@pytest.mark.parametrize("text,lang,word", [
+    ("如何用开源工具搭建一个高可用的数据平台", "zh-Hans", "一个"),
+    ("開源社群如何維護一個長期穩定的專案", "zh-Hant", "一個"),
+])
+def test_chinese_numeral_and_classifier_stay_together(text, lang, word):
+    assert any(word in u for u in units(text, lang))

@@ -159,6 +159,9 @@ def _classify(g: str) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- BudouX
 
+_ZH_NUMERALS = frozenset("一二两兩三四五六七八九十百千万萬几幾这這那哪每某各半")
+_ZH_CLASSIFIERS = frozenset("个個位种種件条條项項篇本次场場款家只隻张張台臺部份些点點步层層句段")
+
 @lru_cache(maxsize=None)
 def _parser(mode: str):  # loaded once, lazily
     import budoux
@@ -190,6 +193,7 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
     n = len(gs)
     out = [0] * n
     dict_cls = TH if mode == "th" else (ID if mode != "latin" else -1)
+    zh = mode.startswith("zh")
     pos = 0
     line_start = True  # only spaces since the start of the text or the last mandatory break
     last_ne = False  # the last non-space grapheme is a no-end character
@@ -219,6 +223,8 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
         if dict_cls >= 0 and (a_cls == dict_cls or b_cls == dict_cls):
             if a_fl & b_fl & KATA:
                 continue
+            if zh and gs[i] in _ZH_NUMERALS and gs[i + 1] in _ZH_CLASSIFIERS:
+                continue  # numeral + classifier (一个, 這個) is one word; BudouX may cut it
             out[i] = 1 if bounds is None or pos in bounds else 0
         elif a_cls == ID or b_cls == ID:
             out[i] = 1
