@@ -125,7 +125,10 @@ class _Atoms:
                 self.core.append(piece)
                 pwc = wc if len(pieces) == 1 else m(piece, ref)
                 self.wc.append(pwc)
-                self.wf.append(m(text, ref) if text != piece else pwc)
+                # trailing spaces: add their own width (one memoised call for " "), so a
+                # unit costs one measure; the final lines are measured whole anyway
+                spaced = final and tail and not seg.hard_break
+                self.wf.append(pwc + m(tail, ref) if spaced else pwc)
                 self.pen.append(pen if final else _PEN_TIER[tiers[k]])
                 self.hard.append(seg.hard_break if final else False)
                 self.unit.append(-1 if final else u)
