@@ -251,6 +251,11 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     Lines are balanced (similar widths, no stub last line) among the breaks giving the
     fewest lines. At ``min_size``, text that still does not fit is cut at a break
     opportunity and ended with "…" (``truncated=True``). Empty text gives zero lines.
+
+    Edge cases: a single grapheme wider than the box gets a line of its own anyway (the
+    only way a line exceeds ``box.width``); if ``box.height`` leaves room for no line even
+    at ``min_size``, one line is still set; spaces at line edges are dropped; "\n" (and
+    the other UAX #14 mandatory breaks) force a break and count against ``max_lines``.
     """
     text = text.rstrip(K.HANGING)
     lang = lang or detect_lang(text)
