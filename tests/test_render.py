@@ -42,7 +42,7 @@ def test_plain_card_pixels(engine) -> None:
     assert rgb.getpixel((92, 556)) == (0x38, 0xBD, 0xF8)  # accent square centre
     # Title ink: bright pixels inside the title box, none outside it above the footer.
     title_region = rgb.crop((80, 80, 1120, 480))
-    bright = sum(1 for p in title_region.getdata() if min(p) > 200)
+    bright = sum(1 for p in title_region.get_flattened_data() if min(p) > 200)
     assert bright > 2000
     above_footer = ImageChops.difference(rgb.crop((0, 0, 1200, 540)), Image.new("RGB", (1200, 540), (0x0F, 0x17, 0x2A)))
     x0, y0, x1, y1 = above_footer.getbbox()

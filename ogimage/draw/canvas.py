@@ -137,11 +137,15 @@ def _indexed(rgba: Image.Image) -> tuple[Image.Image | None, tuple[int, ...]]:
     colours = rgb.getcolors(maxcolors=BASE_COLOURS)
     if colours is not None:
         # Exact: few colours (flat backgrounds, shapes).
-        palette = [c for _, colour in colours for c in colour]
-        lookup = {colour: i for i, (_, colour) in enumerate(colours)}
-        indexed = Image.new("P", rgb.size)
-        indexed.putpalette(palette)
-        indexed.putdata([lookup[p] for p in rgb.getdata()])
+        # Median cut keeps every colour when there are no more colours than entries; check it did.
+        indexed = rgb.quantize(colors=len(colours), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        if indexed.convert("RGB").tobytes() != rgb.tobytes():
+            palette = [c for _, colour in colours for c in colour]
+            lookup = {colour: i for i, (_, colour) in enumerate(colours)}
+            indexed = Image.new("P", rgb.size)
+            indexed.putpalette(palette)
+            indexed.putdata([lookup[p] for p in rgb.get_flattened_data()])
+        palette = (indexed.getpalette() or [])[: len(colours) * 3]
         return indexed, tuple(palette)
     if rgb.getcolors(maxcolors=4096) is None:
         return None, ()  # photographic: keep RGB

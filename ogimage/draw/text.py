@@ -1,0 +1,142 @@
+"""Ink one line of text: fallback runs on one shared baseline, in visual (bidi) order.
+
+:func:`ink_line` returns coverage, not colour: an ``L`` mask of every outline glyph of the
+line, plus RGBA layers for colour emoji. The renderer composes the mask with a colour (or
+builds a palette image straight from it), so one inking serves RGB and palette cards.
+
+Coordinates are relative to the *pen*: the line's left edge on its baseline. Runs are
+shaped whole by raqm (language and direction per run) and placed one after another
+with the same advances :meth:`FontBook.measurer` sums, so ``Ink.advance`` equals the
+measured width of the same text at the same size.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ..fonts import Face, FontBook, Run, shapeable
+
+__all__ = ["Ink", "ink_line", "visual_order"]
+
+_EMOJI_CACHE_SIZE = 2048
+_emoji_cache: OrderedDict[tuple[Face, str, int], tuple[Image.Image, float, float] | None] = OrderedDict()
+_emoji_lock = threading.Lock()
+
+
+@dataclass
+class Ink:
+    """One inked line. ``origin`` and the colour layers' offsets are relative to the pen."""
+
+    mask: Image.Image  # mode "L": coverage of all non-colour glyphs
+    origin: tuple[int, int]  # where mask's top-left goes, relative to the pen
+    colour_layers: list[tuple[Image.Image, tuple[int, int]]] = field(default_factory=list)
+    advance: float = 0.0  # total advance width == FontBook.measurer(...)(text, size)
+    ascent: int = 0  # of the primary font at this size
+    descent: int = 0
+
+
+def visual_order(runs: list[Run] | tuple[Run, ...]) -> list[Run]:
+    """Runs (logical order) reordered for display by rule L2 of the bidi algorithm:
+    from the highest level down to the lowest odd one, reverse every maximal sequence of
+    runs at that level or higher."""
+    order = list(runs)
+    if not order:
+        return order
+    levels = [r.level for r in order]
+    highest = max(levels)
+    lowest_odd = min((lv for lv in levels if lv % 2), default=highest + 1)
+    for level in range(highest, lowest_odd - 1, -1):
+        i = 0
+        while i < len(order):
+            if order[i].level >= level:
+                j = i
+                while j < len(order) and order[j].level >= level:
+                    j += 1
+                order[i:j] = order[i:j][::-1]
+                i = j
+            else:
+                i += 1
+    return order
+
+
+def _emoji_glyph(book: FontBook, face: Face, cluster: str, size: int) -> tuple[Image.Image, float, float] | None:
+    """``cluster`` drawn in colour at the strike size, scaled to ``size``; the image and
+    its top-left relative to the pen. Cached (LRU) by (face, cluster, size)."""
+    key = (face, cluster, size)
+    with _emoji_lock:
+        if key in _emoji_cache:
+            _emoji_cache.move_to_end(key)
+            return _emoji_cache[key]
+    font = book.font(face, size)  # always the strike size (109 px)
+    left, top, right, bottom = font.getbbox(cluster, anchor="ls")
+    result = None
+    if right > left and bottom > top:
+        big = Image.new("RGBA", (right - left, bottom - top), (0, 0, 0, 0))
+        ImageDraw.Draw(big).text((-left, -top), cluster, font=font, anchor="ls", embedded_color=True)
+        scale = size / font.size
+        w, h = max(1, round(big.width * scale)), max(1, round(big.height * scale))
+        result = (big.resize((w, h), Image.Resampling.LANCZOS), left * scale, top * scale)
+    with _emoji_lock:
+        _emoji_cache[key] = result
+        while len(_emoji_cache) > _EMOJI_CACHE_SIZE:
+            _emoji_cache.popitem(last=False)
+    return result
+
+
+def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lang: str,
+             direction: str | None = None) -> Ink:
+    """Ink ``text`` as one line at ``size`` px.
+
+    ``direction`` ("ltr"/"rtl") sets the paragraph's base direction; ``None`` takes the
+    first strong character's. Never raises on odd input: an empty or blank line gives an
+    empty 1×1 mask, characters no font has are drawn as the primary font's .notdef box.
+    """
+    base = None if direction is None else (1 if direction == "rtl" else 0)
+    lang = lang or ""
+    if not size > 0:
+        return Ink(Image.new("L", (1, 1), 0), (0, 0), [], 0.0, 0, 0)
+    primary = book.font(book.primary_face(family, weight, lang, text), size)
+    ascent, descent = primary.getmetrics()
+    runs = book.runs_for(text, family, weight, lang, base)
+    raqm = book.layout_engine() == "raqm"
+
+    placed: list[tuple[Run, float, ImageFont.FreeTypeFont | None]] = []
+    colour_layers: list[tuple[Image.Image, tuple[int, int]]] = []
+    box = [math.inf, math.inf, -math.inf, -math.inf]
+    x = 0.0
+    for run in visual_order(runs):
+        width = book.run_width(run, size)
+        if run.face.is_emoji:
+            pen = x
+            for cluster, adv in book.emoji_clusters(run, size):
+                glyph = _emoji_glyph(book, run.face, cluster, size)
+                if glyph is not None:
+                    image, dx, dy = glyph
+                    colour_layers.append((image, (round(pen + dx), round(dy))))
+                pen += adv
+        else:
+            font = book.font(run.face, size)
+            kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
+            try:
+                left, top, right, bottom = font.getbbox(shapeable(run.text), anchor="ls", **kw)
+            except (RuntimeError, ValueError):  # raqm refused the string: ink nothing for it
+                left = top = right = bottom = 0
+            if right > left and bottom > top:
+                box = [min(box[0], x + left), min(box[1], top), max(box[2], x + right), max(box[3], bottom)]
+                placed.append((run, x, font))
+        x += width
+
+    if not placed:
+        return Ink(Image.new("L", (1, 1), 0), (0, 0), colour_layers, x, ascent, descent)
+    ox, oy = math.floor(box[0]) - 1, math.floor(box[1]) - 1
+    mask = Image.new("L", (math.ceil(box[2]) - ox + 2, math.ceil(box[3]) - oy + 2), 0)
+    draw = ImageDraw.Draw(mask)
+    for run, rx, font in placed:
+        kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
+        draw.text((rx - ox, -oy), shapeable(run.text), font=font, fill=255, anchor="ls", **kw)
+    return Ink(mask, (ox, oy), colour_layers, x, ascent, descent)

@@ -1,0 +1,470 @@
+"""FontBook: the manifest's fonts, coverage, fallback runs, per-language faces, measuring.
+
+See the package docstring (``ogimage.fonts``) for the rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import tomllib
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+from PIL import ImageFont, features
+
+from ..errors import FontError
+from ..resources import fonts_dir
+from .cmap import read_coverage
+from .faces import Face, Run, _Family
+from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
+                      is_ignorable, is_neutral, normalise_tag, sanitise, shapeable)
+
+log = logging.getLogger("ogimage.fonts")
+
+__all__ = ["FontBook"]
+
+_FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+_FONT_CACHE_SIZE = 256
+
+
+def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
+    try:
+        return font.getlength(char)
+    except (RuntimeError, ValueError):
+        return 0.0
+
+
+class FontBook:
+    """The fonts a renderer may use, and everything derived from their files.
+
+    Thread-safe for reading; every cache is filled lazily and kept for the process.
+    """
+
+    _bundled: FontBook | None = None
+    _bundled_lock = threading.Lock()
+
+    @classmethod
+    def bundled(cls) -> FontBook:
+        """The bundled fonts (``fonts/manifest.toml``), one instance per process."""
+        with cls._bundled_lock:
+            if cls._bundled is None:
+                cls._bundled = cls(fonts_dir() / "manifest.toml")
+            return cls._bundled
+
+    def __init__(self, manifest: Path, extra_dirs: Sequence[Path] = ()) -> None:
+        self._manifest = Path(manifest)
+        self._families: dict[str, _Family] = {}
+        self._files: list[Path] = [self._manifest]
+        data = self._load_manifest(self._manifest)
+        fallback = list(data.get("fallback", []))
+        self.emoji_family: str | None = data.get("emoji")
+        self.default_family: str = data.get("default") or (fallback[0] if fallback else "")
+        for extra in extra_dirs:
+            fallback += self._load_extra(Path(extra))
+        unknown = [f for f in [*fallback, self.emoji_family] if f and f not in self._families]
+        if unknown:
+            raise FontError(f"{self._manifest}: fallback/emoji names unknown families {unknown}",
+                            field="fallback")
+        self.fallback: list[str] = list(dict.fromkeys(fallback))
+        self.families: list[str] = list(self._families)
+        if not self.default_family:
+            self.default_family = self.families[0]
+
+        self._lock = threading.RLock()
+        self._digest: str | None = None
+        self._coverage: dict[tuple[Path, int], frozenset[int]] = {}
+        self._all_coverage: frozenset[int] | None = None
+        self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
+        self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
+        self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
+        self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
+        self._reported: set[str] = set()
+        self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
+        self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
+        engine = self.layout_engine()
+        (log.info if engine == "raqm" else log.warning)(
+            "text layout engine: %s%s", engine,
+            "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
+
+    # ---------------------------------------------------------------- manifest
+
+    def _load_manifest(self, path: Path) -> dict:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise FontError(f"font manifest not found: {path}", field="manifest") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise FontError(f"{path}: not valid TOML: {exc}", field="manifest") from None
+        emoji = data.get("emoji")
+        families = data.get("families")
+        if not isinstance(families, dict) or not families:
+            raise FontError(f"{path}: needs a [families] table", field="families")
+        for name, spec in families.items():
+            self._families[name] = self._parse_family(path.parent, name, spec, name == emoji)
+        return data
+
+    def _parse_family(self, root: Path, name: str, spec: dict, is_emoji: bool) -> _Family:
+        where = f"families.{name!r}"
+        weights_spec = spec.get("weights")
+        if not isinstance(weights_spec, dict) or not weights_spec:
+            raise FontError(f"{root / 'manifest.toml'}: {where}.weights: expected a table of weights",
+                            field=f"{where}.weights")
+        weights: dict[str, dict[str, Face]] = {}
+        for weight, wspec in weights_spec.items():
+            if not isinstance(wspec, dict) or not isinstance(wspec.get("file"), str):
+                raise FontError(f"{where}.weights.{weight}: expected {{ file = …, index = … }}",
+                                field=f"{where}.weights.{weight}")
+            path = (root / wspec["file"]).resolve()
+            if not path.is_file():
+                raise FontError(f"{where}.weights.{weight}: font file not found: {path}",
+                                field=f"{where}.weights.{weight}")
+            if path not in self._files:
+                self._files.append(path)
+            w = weight.lower()
+            if isinstance(wspec.get("faces"), dict):
+                weights[w] = {normalise_tag(k): Face(path, int(i), name, w, is_emoji)
+                              for k, i in wspec["faces"].items()}
+            else:
+                weights[w] = {"": Face(path, int(wspec.get("index", 0)), name, w, is_emoji)}
+        langs = frozenset(normalise_tag(x) for x in spec.get("langs", ()))
+        return _Family(
+            name=name,
+            lang=normalise_tag(spec.get("lang", "")) or "und",
+            langs=langs,
+            weights=weights,
+            default_lang=normalise_tag(spec.get("default_lang", "")),
+            aliases={normalise_tag(k): normalise_tag(v) for k, v in spec.get("aliases", {}).items()},
+            bitmap_size=spec.get("bitmap_size"),
+        )
+
+    def _load_extra(self, folder: Path) -> list[str]:
+        """Fonts a user adds: a folder with its own ``manifest.toml`` (same format; its
+        ``fallback`` list is appended to ours), or else bare font files, each registered
+        as a family named after its name table and appended to the fallback order."""
+        manifest = folder / "manifest.toml"
+        if manifest.is_file():
+            self._files.append(manifest)
+            return list(self._load_manifest(manifest).get("fallback", []))
+        added: list[str] = []
+        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in _FONT_SUFFIXES):
+            try:
+                font = TTFont(str(path), fontNumber=0, lazy=True)
+                name = font["name"]
+                family = str(name.getDebugName(16) or name.getDebugName(1))
+                weight_class = font["OS/2"].usWeightClass if "OS/2" in font else 400
+                font.close()
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is a FontError
+                raise FontError(f"{path}: not a readable font: {exc}", field="fonts") from None
+            weight = "bold" if weight_class >= 600 else "regular"
+            path = path.resolve()
+            self._files.append(path)
+            fam = self._families.get(family)
+            if fam is None:
+                fam = self._families[family] = _Family(family, "und", frozenset(), {})
+                added.append(family)
+            fam.weights.setdefault(weight, {"": Face(path, 0, family, weight)})
+        return added
+
+    # ---------------------------------------------------------------- identity
+
+    @property
+    def digest(self) -> str:
+        """sha256 (hex) over the manifest(s) and every font file's bytes; computed once."""
+        if self._digest is None:
+            with self._lock:
+                if self._digest is None:
+                    h = hashlib.sha256()
+                    for path in self._files:
+                        h.update(path.name.encode() + b"\0")
+                        with open(path, "rb") as f:
+                            h.update(hashlib.file_digest(f, "sha256").digest())
+                    self._digest = h.hexdigest()
+        return self._digest
+
+    @staticmethod
+    def layout_engine() -> str:
+        """``"raqm"`` when Pillow can shape text (HarfBuzz + FriBiDi), else ``"basic"``."""
+        return "raqm" if features.check("raqm") else "basic"
+
+    # ---------------------------------------------------------------- faces
+
+    def family(self, name: str) -> _Family:
+        try:
+            return self._families[name]
+        except KeyError:
+            raise FontError(f"unknown font family {name!r}; available: {', '.join(self.families)}",
+                            field="family") from None
+
+    @staticmethod
+    def _weight_key(fam: _Family, weight: str) -> str:
+        w = (weight or "regular").strip().lower()
+        w = {"normal": "regular", "400": "regular", "700": "bold", "book": "regular"}.get(w, w)
+        if w in fam.weights:
+            return w
+        if w.isdigit():
+            w = "bold" if int(w) >= 600 else "regular"
+            if w in fam.weights:
+                return w
+        return "regular" if "regular" in fam.weights else next(iter(fam.weights))
+
+    def _lang_key(self, fam: _Family, lang: str) -> str | None:
+        """The key of ``fam``'s face for language tag ``lang``, or None if it names none."""
+        faces = next(iter(fam.weights.values()))
+        tag = normalise_tag(lang)
+        while tag:
+            if tag in faces:
+                return tag
+            if tag in fam.aliases:
+                return fam.aliases[tag]
+            tag = tag.rpartition("-")[0]
+        return None
+
+    def _face(self, fam: _Family, weight: str, lang: str, hint: str = "") -> Face:
+        """``fam``'s face for ``weight`` and ``lang``; ``hint`` (a face key guessed from
+        the text: kana -> "ja", hangul -> "ko") is used when ``lang`` names no face."""
+        faces = fam.weights[self._weight_key(fam, weight)]
+        if "" in faces:
+            return faces[""]
+        key = self._lang_key(fam, lang)
+        if key is None:
+            key = hint if hint in faces else fam.default_lang if fam.default_lang in faces \
+                else next(iter(faces))
+        return faces.get(key) or next(iter(faces.values()))
+
+    def _run_lang(self, face: Face, lang: str) -> str:
+        """The language a run in ``face`` is shaped with (raqm ``language=``)."""
+        fam = self._families[face.family]
+        faces = fam.weights[face.weight]
+        if "" not in faces:  # a face per language: the face's own language
+            return next(k for k, f in faces.items() if f == face)
+        tag = normalise_tag(lang)
+        if not fam.langs:
+            return tag or fam.lang
+        primary = tag.partition("-")[0]
+        return tag if (tag in fam.langs or primary in fam.langs) else fam.lang
+
+    def _chain(self, family: str, weight: str, lang: str, text: str) -> tuple[Face, ...]:
+        """Faces to try, in order: the requested family, then the fallback order."""
+        hint = ""
+        cjk = self._cjk_like()
+        if cjk is not None and self._lang_key(cjk, lang) is None:
+            hint = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else ""
+        key = (family, weight, lang, hint)
+        chain = self._chains.get(key)
+        if chain is None:
+            names = [family, *(f for f in self.fallback if f != family)]
+            chain = tuple(dict.fromkeys(self._face(self.family(n), weight, lang, hint) for n in names))
+            self._chains[key] = chain
+        return chain
+
+    def _cjk_like(self) -> _Family | None:
+        for fam in self._families.values():
+            if fam.by_language:
+                return fam
+        return None
+
+    def coverage(self, face: Face) -> frozenset[int]:
+        """The code points ``face``'s cmap maps, read once per face (and shared between
+        faces whose cmap tables are byte-identical, e.g. a CJK face's Regular and Bold)."""
+        key = (face.path, face.index)
+        cov = self._coverage.get(key)
+        if cov is None:
+            with self._lock:
+                cov = self._coverage.get(key)
+                if cov is None:
+                    try:
+                        cov = read_coverage(face.path, face.index)
+                    except Exception as exc:  # noqa: BLE001
+                        raise FontError(f"{face.path}: cannot read cmap: {exc}", field="fonts") from None
+                    self._coverage[key] = cov
+        return cov
+
+    def font(self, face: Face, size: float) -> ImageFont.FreeTypeFont:
+        """A cached Pillow font for ``face`` at ``size`` px (layout engine raqm if available).
+
+        A bitmap-only emoji face is always opened at its strike size (109 px for Noto Color
+        Emoji), whatever ``size`` asks: scale its glyphs by ``size / font.size``.
+        """
+        fam = self._families[face.family]
+        if fam.bitmap_size:
+            size = fam.bitmap_size
+        key = (face, size)
+        with self._lock:
+            font = self._fonts.get(key)
+            if font is not None:
+                self._fonts.move_to_end(key)
+                return font
+        engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+        try:
+            font = ImageFont.truetype(str(face.path), size=size, index=face.index, layout_engine=engine)
+        except OSError as exc:
+            raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
+        with self._lock:
+            self._fonts[key] = font
+            while len(self._fonts) > _FONT_CACHE_SIZE:
+                self._fonts.popitem(last=False)
+        return font
+
+    # ---------------------------------------------------------------- itemising
+
+    def _pick(self, cluster: str, chain: tuple[Face, ...], memo: dict[str, Face | None]) -> Face | None:
+        """The face for a cluster that does not simply continue the current run."""
+        if cluster in memo:
+            return memo[cluster]
+        cps = [ord(c) for c in cluster]
+        needed = [cp for cp in cps if not is_ignorable(cp)]
+        face: Face | None = None
+        if needed:
+            if is_emoji(cluster):
+                for f in chain:
+                    if f.is_emoji and needed[0] in self.coverage(f):
+                        face = f
+                        break
+            if face is None:
+                face = next((f for f in chain if all(cp in self.coverage(f) for cp in needed)), None)
+            if face is None:  # no face has it all: the first that has the base character
+                face = next((f for f in chain if needed[0] in self.coverage(f)), None)
+        if len(memo) > 50_000:
+            memo.clear()
+        memo[cluster] = face
+        return face
+
+    def _itemise(self, text: str, family: str, weight: str, lang: str, base: int | None) -> tuple[Run, ...]:
+        text = sanitise(text)
+        if not text:
+            return ()
+        chain = self._chain(family, weight, lang, text)
+        primary = chain[0]
+        memo = self._cluster_face.get(chain)
+        if memo is None:
+            memo = self._cluster_face.setdefault(chain, {})
+        levels, _ = bidi_levels(text, base)
+        pieces: list[list] = []  # [text, face, level]
+        pos = 0
+        current: Face | None = None
+        for cluster in GRAPHEME.findall(text):
+            level = levels[pos]
+            pos += len(cluster)
+            if current is not None and not current.is_emoji and is_neutral(cluster) and \
+                    all(ord(c) in self.coverage(current) or is_ignorable(ord(c)) for c in cluster):
+                face = current
+            elif current is not None and all(is_ignorable(ord(c)) for c in cluster):
+                face = current
+            else:
+                face = self._pick(cluster, chain, memo) or primary
+            if pieces and pieces[-1][1] == face and pieces[-1][2] == level:
+                pieces[-1][0] += cluster
+            else:
+                pieces.append([cluster, face, level])
+            current = face
+        return tuple(Run(t, f, self._run_lang(f, lang), "rtl" if lv % 2 else "ltr", lv)
+                     for t, f, lv in pieces)
+
+    def _runs_cached(self, text: str, family: str, weight: str, lang: str,
+                     base: int | None = None) -> tuple[Run, ...]:
+        key = (text, family, weight, lang, base)
+        runs = self._runs_cache.get(key)
+        if runs is None:
+            runs = self._itemise(text, family, weight, lang, base)
+            with self._lock:
+                self._runs_cache[key] = runs
+                while len(self._runs_cache) > 8192:
+                    self._runs_cache.popitem(last=False)
+        return runs
+
+    def runs(self, text: str, family: str, weight: str, lang: str) -> list[Run]:
+        """``text`` itemised into fallback runs, in logical order."""
+        return list(self._runs_cached(text, family, weight, lang or ""))
+
+    def runs_for(self, text: str, family: str, weight: str, lang: str,
+                 base: int | None = None) -> tuple[Run, ...]:
+        """Like :meth:`runs` with the paragraph's base level forced (0 LTR, 1 RTL) or,
+        with ``None``, taken from the first strong character. Cached; do not mutate."""
+        if base is not None and base == auto_base(text):
+            base = None  # same as the automatic base: share the cache entry
+        return self._runs_cached(text, family, weight, lang or "", base)
+
+    def primary_face(self, family: str, weight: str, lang: str, text: str = "") -> Face:
+        """The face the requested family gives for ``weight`` and ``lang``: the one whose
+        metrics place baselines."""
+        return self._chain(family, weight, lang or "", sanitise(text))[0]
+
+    def missing(self, text: str) -> list[str]:
+        """Characters no font of the book covers, in order of appearance, each once.
+
+        Controls, format characters (ZWJ, bidi marks …) and variation selectors are not
+        reported. Each missing character is logged once per book at WARNING.
+        """
+        cover = self._union_coverage()
+        out: list[str] = []
+        for ch in dict.fromkeys(text):
+            cp = ord(ch)
+            if cp in cover or is_ignorable(cp):
+                continue
+            out.append(ch)
+            if ch not in self._reported:
+                self._reported.add(ch)
+                log.warning("no bundled font covers U+%04X %s", cp,
+                            unicodedata.name(ch, "(unassigned or private use)"))
+        return out
+
+    def _union_coverage(self) -> frozenset[int]:
+        if self._all_coverage is None:
+            faces = {(f.path, f.index): f for fam in self._families.values()
+                     for faces in fam.weights.values() for f in faces.values()}
+            cover: set[int] = set()
+            for face in faces.values():
+                cover |= self.coverage(face)
+            self._all_coverage = frozenset(cover)
+        return self._all_coverage
+
+    # ---------------------------------------------------------------- measuring
+
+    def _emoji_advance_109(self, face: Face, cluster: str) -> float:
+        return self.font(face, 0).getlength(cluster)
+
+    def emoji_clusters(self, run: Run, size: float) -> list[tuple[str, float]]:
+        """The grapheme clusters of an emoji run with their advances at ``size``."""
+        fam = self._families[run.face.family]
+        scale = size / (fam.bitmap_size or size)
+        return [(c, self._emoji_advance(run.face, c) * scale) for c in GRAPHEME.findall(run.text)]
+
+    def run_width(self, run: Run, size: float) -> float:
+        """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it."""
+        fam = self._families[run.face.family]
+        if fam.bitmap_size:
+            return sum(adv for _, adv in self.emoji_clusters(run, size))
+        font = self.font(run.face, size)
+        text = shapeable(run.text)
+        if font.layout_engine == ImageFont.Layout.RAQM:
+            try:
+                return font.getlength(text, direction=run.direction, language=run.lang or None)
+            except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
+                log.debug("raqm could not lay out %r; measuring without shaping", text)
+        return sum(_plain_length(font, c) for c in text)
+
+    def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:
+        """``measure(text, size) -> px``: the advance of ``text`` as it will be drawn.
+
+        Itemised into fallback runs, each run shaped by raqm with its language and
+        direction, widths summed. Results are cached per ``(text, size)``.
+        """
+        key = (family, weight, lang or "")
+        m = self._measurers.get(key)
+        if m is None:
+            self.family(family)  # fail early on an unknown family
+
+            @lru_cache(maxsize=16384)
+            def measure(text: str, size: float) -> float:
+                if not size > 0:
+                    return 0.0
+                return sum(self.run_width(r, size) for r in self._runs_cached(text, family, weight, lang or ""))
+
+            m = self._measurers[key] = measure
+        return m

@@ -1,0 +1,16 @@
+"""Pure typesetting core: segmentation and fitting. Imports no Pillow, no web framework.
+
+    >>> from ogimage.typeset import fit, BoxSpec
+    >>> fit("Hello", BoxSpec(600, 40, 72, 2), lambda t, s: len(t) * s * 0.55).font_size
+    72.0
+"""
+
+from __future__ import annotations
+
+from .layout import BoxSpec, Line, Measure, TextLayout, fit
+from .segment import Segment, base_direction, detect_lang, graphemes, segments
+
+__all__ = [
+    "BoxSpec", "Line", "Measure", "Segment", "TextLayout",
+    "base_direction", "detect_lang", "fit", "graphemes", "segments",
+]

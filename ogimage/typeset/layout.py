@@ -1,0 +1,425 @@
+"""Fit text into a box: font size, line breaks, balance and ellipsis.
+
+The caller supplies ``measure(text, size) -> advance width in px``; its fonts layer does
+fallback, shaping and kerning. Widths of two strings do NOT add up exactly (kerning,
+shaping, hinting), so this module uses per-unit widths, measured once at a reference size
+and scaled linearly, only to *choose* a size and breaks; every final line is then measured
+as a whole string, and if one is too wide the search runs again with a tighter width, and
+finally falls back to a greedy layout measured line by line.
+
+Guarantee: each line's measured width is <= ``box.width``, except a line holding a single
+grapheme that alone is wider than the box (nothing can be done about it).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from . import kinsoku as K
+from .segment import detect_lang, graphemes, segments, split_points
+
+Measure = Callable[[str, float], float]
+ELLIPSIS = "…"
+
+# DP costs, in units of (slack / width)^2.
+_PEN_BREAK = 0.1  # any break not after punctuation: prefer breaking after 、。，: etc.
+_PEN_HYPHEN = 0.15  # break after a hyphen or slash inside a word
+_PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
+_PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
+_PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class BoxSpec:
+    width: float
+    min_size: float
+    max_size: float
+    max_lines: int
+    line_height: float = 1.2  # multiple of the font size
+    height: float | None = None  # optional: lines * size * line_height must fit too
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str  # without the spaces at its edges (they hang at a break and are dropped)
+    width: float  # measured with the whole-line string at the chosen size
+
+
+@dataclass(frozen=True)
+class TextLayout:
+    font_size: float
+    line_height: float  # in px
+    lines: tuple[Line, ...]
+    truncated: bool
+    lang: str
+
+
+def _fits(w: float, width: float) -> bool:
+    return w <= width + _EPS * max(1.0, abs(width))
+
+
+def _sizes(box: BoxSpec) -> list[float]:
+    lo, hi = math.ceil(box.min_size), math.floor(box.max_size)
+    if lo > hi or lo <= 0:
+        return [float(max(box.min_size, 1e-3))]
+    return [float(s) for s in range(lo, hi + 1)]
+
+
+def _max_lines(box: BoxSpec, size: float) -> int:
+    n = box.max_lines
+    if box.height is not None:
+        n = min(n, int(box.height / (size * box.line_height) + 1e-9))
+    return n
+
+
+class _Memo:
+    """Per-call cache of measure(text, size)."""
+
+    def __init__(self, measure: Measure) -> None:
+        self.measure, self.d = measure, {}
+
+    def __call__(self, text: str, size: float) -> float:
+        key = (text, size)
+        w = self.d.get(key)
+        if w is None:
+            w = self.d[key] = float(self.measure(text, size)) if text else 0.0
+        return w
+
+
+# ---------------------------------------------------------------- atoms
+
+class _Atoms:
+    """Units (or emergency pieces of over-wide units) with widths at the reference size."""
+
+    def __init__(self, segs, ref: float, width: float, m: _Memo) -> None:
+        self.full: list[str] = []
+        self.core: list[str] = []
+        self.wf: list[float] = []
+        self.wc: list[float] = []
+        self.pen: list[float | None] = []  # penalty to break after the atom; None: never
+        self.hard: list[bool] = []
+        self.unit: list[int] = []  # emergency break after this atom: unit index, else -1
+        self.unit_w: list[float] = []
+        self.ngraph: list[int] = []
+        for u, seg in enumerate(segs):
+            core = seg.text.rstrip(K.HANGING)
+            tail = seg.text[len(core):]
+            wc = m(core, ref)
+            self.unit_w.append(wc)
+            last = core[-1:]
+            if last in K.BREAK_AFTER and not tail:
+                pen = _PEN_HYPHEN
+            else:
+                pen = 0.0 if last in _PUNCT_END else _PEN_BREAK
+            pieces = [core]
+            tiers: list[int] = []
+            if wc > width and len(core) > 1:
+                pieces, tiers = self._split(core, ref, width, m)
+            for k, piece in enumerate(pieces):
+                final = k == len(pieces) - 1
+                text = piece + tail if final else piece
+                self.full.append(text)
+                self.core.append(piece)
+                pwc = wc if len(pieces) == 1 else m(piece, ref)
+                self.wc.append(pwc)
+                # trailing spaces: add their own width (one memoised call for " "), so a
+                # unit costs one measure; the final lines are measured whole anyway
+                spaced = final and tail and not seg.hard_break
+                self.wf.append(pwc + m(tail, ref) if spaced else pwc)
+                self.pen.append(pen if final else _PEN_TIER[tiers[k]])
+                self.hard.append(seg.hard_break if final else False)
+                self.unit.append(-1 if final else u)
+                self.ngraph.append(len(graphemes(piece)))
+        self.n = len(self.full)
+        self.prefix = [0.0]
+        for w in self.wf:
+            self.prefix.append(self.prefix[-1] + w)
+
+    @staticmethod
+    def _split(core: str, ref: float, width: float, m: _Memo) -> tuple[list[str], list[int]]:
+        """Cut an over-wide unit at tier-1 points, then pieces still too wide at every grapheme."""
+        pts = split_points(core)
+        cuts = [(o, t) for o, t in pts if t == 1]
+        pieces, tiers, start = [], [], 0
+        for o, t in cuts + [(len(core), 0)]:
+            piece = core[start:o]
+            if m(piece, ref) > width:
+                inner = [(po - start, pt) for po, pt in pts if start < po < o]
+                s0 = 0
+                for po, pt in inner:
+                    pieces.append(piece[s0:po])
+                    tiers.append(pt)
+                    s0 = po
+                piece = piece[s0:]
+            pieces.append(piece)
+            tiers.append(t)
+            start = o
+        return pieces, tiers
+
+    def width(self, i: int, j: int) -> float:
+        """Estimated width of atoms i..j inclusive (at the reference size)."""
+        return self.prefix[j] - self.prefix[i] + self.wc[j]
+
+    def allowed(self, scale: float, width: float, strict: bool) -> list[bool]:
+        """Breaks usable at this scale; strict: none that breaks kinsoku (tier 3)."""
+        out = []
+        for k in range(self.n):
+            u, pen = self.unit[k], self.pen[k]
+            ok = pen is not None and (u < 0 or self.unit_w[u] * scale > width)
+            ok = ok and not (strict and pen >= _PEN_TIER[3])
+            out.append(ok or self.hard[k])
+        return out
+
+    def text(self, i: int, j: int) -> str:
+        return "".join(self.full[i:j]) + self.core[j]
+
+
+def _greedy(a: _Atoms, ok: list[bool], cap: float) -> list[int] | None:
+    """Fewest lines (greedy is optimal for it): the index of each line's last atom."""
+    ends, i, n = [], 0, a.n
+    while i < n:
+        best = -1
+        for j in range(i, n):
+            if a.width(i, j) > cap:
+                break
+            if j == n - 1 or ok[j]:
+                best = j
+            if a.hard[j]:
+                break
+        if best < 0:
+            return None
+        ends.append(best)
+        i = best + 1
+    return ends
+
+
+def _stub(a: _Atoms, i: int, j: int) -> bool:
+    g = sum(a.ngraph[i:j + 1])
+    if g <= 2:
+        return True
+    line = a.text(i, j)
+    return i == j and g <= 6 and not any(ch in K.SPACES for ch in line) and not any(
+        "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in line)
+
+
+def _balance(a: _Atoms, ok: list[bool], cap: float, nlines: int) -> list[int]:
+    """Among breaks into exactly nlines lines, minimise the sum of squared slack + penalties."""
+    n, inf = a.n, float("inf")
+    best = [[inf] * (n + 1) for _ in range(nlines + 1)]
+    back = [[-1] * (n + 1) for _ in range(nlines + 1)]
+    best[0][0] = 0.0
+    for j in range(1, n + 1):  # a line ends after atom j-1
+        e = j - 1
+        if j < n and not ok[e]:
+            continue
+        end_par = j == n or a.hard[e]
+        for i in range(e, -1, -1):  # the line is atoms i..e
+            if i < e and a.hard[i]:
+                break
+            w = a.width(i, e)
+            if w > cap:
+                break
+            if i > 0 and not ok[i - 1]:
+                continue
+            slack = (cap - w) / cap
+            cost = slack * slack + ((a.pen[e] or 0.0) if j < n and not a.hard[e] else 0.0)
+            if end_par and i > 0 and not a.hard[i - 1] and _stub(a, i, e):
+                cost += _PEN_STUB
+            row_prev = [best[k][i] for k in range(nlines)]
+            for k in range(1, nlines + 1):
+                c = row_prev[k - 1] + cost
+                if c < best[k][j]:
+                    best[k][j] = c
+                    back[k][j] = i
+    if best[nlines][n] == inf:
+        raise ValueError("no balanced layout")
+    ends, j = [], n
+    for k in range(nlines, 0, -1):
+        ends.append(j - 1)
+        j = back[k][j]
+    return ends[::-1]
+
+
+# ---------------------------------------------------------------- public API
+
+def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> TextLayout:
+    """Lay ``text`` out at the largest whole-px size in [min_size, max_size] that fits.
+
+    Lines are balanced (similar widths, no stub last line) among the breaks giving the
+    fewest lines. At ``min_size``, text that still does not fit is cut at a break
+    opportunity and ended with "…" (``truncated=True``). Empty text gives zero lines.
+
+    Edge cases: a single grapheme wider than the box gets a line of its own anyway (the
+    only way a line exceeds ``box.width``); if ``box.height`` leaves room for no line even
+    at ``min_size``, one line is still set; spaces at line edges are dropped; "\n" (and
+    the other UAX #14 mandatory breaks) force a break and count against ``max_lines``.
+    """
+    text = text.rstrip(K.HANGING)
+    lang = lang or detect_lang(text)
+    sizes = _sizes(box)
+    if not text or box.max_lines < 1:
+        s = sizes[-1] if not text else sizes[0]
+        return TextLayout(s, s * box.line_height, (), bool(text), lang)
+    m = _Memo(measure)
+    segs = segments(text, lang)
+    ref = sizes[-1]
+    atoms = _Atoms(segs, ref, box.width, m)
+    eff = box.width
+    for _ in range(4):
+        # kinsoku-breaking emergency breaks only if no size works without them
+        found = _search(atoms, sizes, box, eff, ref, True) or _search(atoms, sizes, box, eff, ref, False)
+        if found is None:
+            break
+        size, ends = found
+        lines, worst = [], 1.0
+        start = 0
+        for e in ends:
+            t = atoms.text(start, e).strip(K.HANGING)
+            w = m(t, size)
+            lines.append(Line(t, w))
+            if not _fits(w, box.width):
+                worst = min(worst, box.width / w)
+            start = e + 1
+        if worst == 1.0:
+            return TextLayout(size, size * box.line_height, tuple(lines), False, lang)
+        eff *= worst * (1 - 1e-6)
+    # Estimates keep misleading us (strong kerning or shaping): measure every line instead,
+    # at the largest size where that fits untruncated, else truncate at the min size.
+    lo, hi, best = 0, len(sizes) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        lay = _fallback(text, segs, box, m, sizes[mid], lang)
+        if lay.truncated or len(lay.lines) > _max_lines(box, sizes[mid]):
+            hi = mid - 1
+        else:
+            best, lo = lay, mid + 1
+    return best or _fallback(text, segs, box, m, sizes[0], lang)
+
+
+def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
+            ref: float, strict: bool) -> tuple[float, list[int]] | None:
+    """Largest size whose greedy line count fits (binary search), then balanced breaks."""
+    def attempt(size: float):
+        scale = size / ref
+        limit = _max_lines(box, size)
+        if limit < 1:
+            return None
+        ok = a.allowed(scale, eff, strict)
+        ends = _greedy(a, ok, eff / scale)
+        if ends is None or len(ends) > limit:
+            return None
+        return ok, ends
+
+    lo, hi, found = 0, len(sizes) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        r = attempt(sizes[mid])
+        if r is None:
+            hi = mid - 1
+        else:
+            found, lo = (mid, r), mid + 1
+    if found is None:
+        return None
+    idx, (ok, ends) = found
+    size = sizes[idx]
+    ends = _balance(a, ok, eff / (size / ref), len(ends)) if len(ends) > 1 else ends
+    return size, ends
+
+
+# ---------------------------------------------------------------- fallback: measured greedy
+
+def _clean_for_ellipsis(t: str) -> str:
+    while True:
+        u = t.rstrip(K.HANGING)
+        while u and (u[-1] in K.DROP_BEFORE_ELLIPSIS or u[-1] in K.NO_END):
+            u = u[:-1].rstrip(K.HANGING)
+        if u == t:
+            return t
+        t = u
+
+
+def _fallback(text: str, segs, box: BoxSpec, m: _Memo, size: float, lang: str) -> TextLayout:
+    """Greedy at ``size`` with every line measured whole; truncate with "…" if needed."""
+    limit = max(1, _max_lines(box, size))
+    ends, hard, pos = [], set(), 0
+    for s in segs:
+        pos += len(s.text)
+        ends.append(pos)
+        if s.hard_break:
+            hard.add(pos)
+    W = box.width
+
+    def clean(q0: int, q1: int) -> str:
+        return text[q0:q1].strip(K.HANGING)
+
+    lines: list[Line] = []
+    p, truncated = 0, False
+    while p < len(text) and len(lines) < limit:
+        cands = []
+        for q in ends:
+            if q > p:
+                cands.append(q)
+                if q in hard:
+                    break
+        if len(lines) == limit - 1:  # the last line allowed: all the rest, or "…"
+            rest = clean(p, len(text))
+            whole = not any(p < h < len(text) for h in hard)
+            if whole and (_fits(m(rest, size), W) or len(graphemes(rest)) == 1):
+                lines.append(Line(rest, m(rest, size)))
+            else:
+                lines.append(_ellipsis_line(text, p, cands, m, size, W))
+                truncated = True
+            break
+        q = _last_fitting(cands, lambda q: _fits(m(clean(p, q), size), W))
+        if q is None:
+            q = _emergency(text, p, cands[0], lambda q: _fits(m(clean(p, q), size), W))
+        t = clean(p, q)
+        lines.append(Line(t, m(t, size)))
+        p = q
+    return TextLayout(size, size * box.line_height, tuple(lines), truncated, lang)
+
+
+def _last_fitting(cands: list[int], ok: Callable[[int], bool]) -> int | None:
+    """The last candidate for which ok() holds, by binary search (widths grow with q)."""
+    lo, hi, best = 0, len(cands) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if ok(cands[mid]):
+            best, lo = cands[mid], mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _emergency(text: str, p: int, q_end: int, ok: Callable[[int], bool]) -> int:
+    """Split inside the unit text[p:q_end]: best tier first, never inside a grapheme."""
+    pts = [(p + o, t) for o, t in split_points(text[p:q_end])]
+    q1 = _last_fitting([o for o, t in pts if t == 1], ok)
+    q2 = _last_fitting([o for o, t in pts if t <= 2], ok)
+    if q1 is not None and (q2 is None or q1 - p >= (q2 - p) / 2):
+        return q1  # after / - _ . ? & = if that fills at least half of what fits
+    if q2 is not None:
+        return q2
+    q3 = _last_fitting([o for o, _ in pts], ok)  # breaks kinsoku: nothing else fits
+    if q3 is not None:
+        return q3
+    return pts[0][0] if pts else q_end  # a single grapheme wider than the box
+
+
+def _ellipsis_line(text: str, p: int, cands: list[int], m: _Memo, size: float, W: float) -> Line:
+    def line(q: int) -> str:
+        return _clean_for_ellipsis(text[p:q]).lstrip(K.HANGING) + ELLIPSIS
+
+    ok = lambda q: _fits(m(line(q), size), W) and line(q) != ELLIPSIS
+    q = _last_fitting(cands, ok)
+    if q is None:
+        pts = [(p + o, t) for o, t in split_points(text[p:cands[0]])]
+        for tiers in ((1, 2), (1, 2, 3)):
+            q = _last_fitting([o for o, t in pts if t in tiers], ok)
+            if q is not None:
+                break
+    t = line(q) if q is not None else ELLIPSIS
+    return Line(t, m(t, size))

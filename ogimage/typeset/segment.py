@@ -1,0 +1,292 @@
+"""Graphemes, scripts and break opportunities: the text cut into unbreakable units.
+
+Break opportunities follow a compact, table-driven subset of UAX #14 (spaces, hyphens and
+slashes, ideographs, glue, mandatory breaks), tightened by JLREQ kinsoku (see kinsoku.py).
+Japanese and Chinese break only between BudouX phrases, Thai between BudouX words; a
+Latin word or a katakana run inside CJK text is never cut even if BudouX would.
+Korean breaks at spaces only (keep-all).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+from . import kinsoku as K
+
+_GRAPHEME = regex.compile(r"\X")
+_PICTO = regex.compile(r"\p{Extended_Pictographic}")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """An unbreakable unit. ``text`` includes trailing spaces (they hang at a line end)."""
+
+    text: str
+    hard_break: bool = False  # a mandatory break follows
+
+
+def graphemes(text: str) -> list[str]:
+    """Extended grapheme clusters (emoji ZWJ sequences, flags, keycaps, Indic/Thai marks)."""
+    return _GRAPHEME.findall(text)
+
+
+# ---------------------------------------------------------------- scripts and language
+
+def _in(cp: int, *ranges: tuple[int, int]) -> bool:
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+_KANA = ((0x3041, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
+_HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
+_HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
+_KATAKANA = ((0x30A1, 0x30FA), (0x30FC, 0x30FC), (0x31F0, 0x31FF), (0xFF66, 0xFF9D))
+_SCRIPTS = (
+    ("th", ((0x0E00, 0x0E7F),)),
+    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
+    ("he", ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))),
+    ("hi", ((0x0900, 0x097F),)),
+    ("ru", ((0x0400, 0x052F),)),
+    ("el", ((0x0370, 0x03FF), (0x1F00, 0x1FFF))),
+)
+# Common characters whose simplified and traditional forms differ (pairs, same order).
+_SIMP = "这们来个为说时会对发过还学国经动两没开关长现实问题间种让从见进东义与产业应当边头样认请员给级变听总红单结数条识观运难达门华专务机构设计网页库战传统导体湾压缩术综习领赶闭据吗创试验键异维护稳软显标准语词汇读写钱银买卖层态势龙马鸟鱼车轮飞电话线处图书馆历简"
+_TRAD = "這們來個為說時會對發過還學國經動兩沒開關長現實問題間種讓從見進東義與產業應當邊頭樣認請員給級變聽總紅單結數條識觀運難達門華專務機構設計網頁庫戰傳統導體灣壓縮術綜習領趕閉據嗎創試驗鍵異維護穩軟顯標準語詞彙讀寫錢銀買賣層態勢龍馬鳥魚車輪飛電話線處圖書館歷簡"
+_SIMP_ONLY = frozenset(s for s, t in zip(_SIMP, _TRAD) if s != t)
+_TRAD_ONLY = frozenset(t for s, t in zip(_SIMP, _TRAD) if s != t)
+
+
+def detect_lang(text: str) -> str:
+    """A BCP 47-ish guess: kana -> ja, hangul -> ko, Han -> zh-Hans/zh-Hant, else by script."""
+    han = simp = trad = 0
+    counts: dict[str, int] = {}
+    for ch in text:
+        cp = ord(ch)
+        if cp < 0x0370:
+            continue
+        if _in(cp, *_KANA):
+            return "ja"
+        if _in(cp, *_HANGUL):
+            return "ko"
+        if _in(cp, *_HAN):
+            han += 1
+            simp += ch in _SIMP_ONLY
+            trad += ch in _TRAD_ONLY
+            continue
+        for lang, ranges in _SCRIPTS:
+            if _in(cp, *ranges):
+                counts[lang] = counts.get(lang, 0) + 1
+                break
+    if han:
+        return "zh-Hant" if trad > simp else "zh-Hans"
+    if counts:
+        return max(counts, key=counts.__getitem__)
+    return "en"
+
+
+def base_direction(text: str) -> str:
+    """"rtl" or "ltr" from the first strong character (UAX #9 P2), "ltr" if none."""
+    for ch in text:
+        bidi = unicodedata.bidirectional(ch)
+        if bidi == "L":
+            return "ltr"
+        if bidi in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
+def _mode(lang: str) -> str:
+    """The breaking mode for a language tag: 'ja', 'zh-Hans', 'zh-Hant', 'th' or 'latin'."""
+    low = lang.lower()
+    if low.startswith("ja"):
+        return "ja"
+    if low.startswith("zh"):
+        trad = any(t in low for t in ("hant", "-tw", "-hk", "-mo"))
+        return "zh-Hant" if trad else "zh-Hans"
+    if low.startswith("th"):
+        return "th"
+    return "latin"  # Korean too: keep-all is exactly the Latin rule with hangul as letters
+
+
+# ---------------------------------------------------------------- per-grapheme classes
+
+# Classes (UAX #14 names, reduced): break behaviour between two graphemes.
+BK, SP, ZW, GL, BA, ID, AL, TH = range(8)
+# Flags
+NS, NE, KATA, NUM, INN, DASH = 1, 2, 4, 8, 16, 32
+
+_cache: dict[str, tuple[int, int]] = {}
+
+
+def _classify(g: str) -> tuple[int, int]:
+    hit = _cache.get(g)
+    if hit is not None:
+        return hit
+    c = g[0]
+    cp = ord(c)
+    flags = (NS if c in K.NO_START else 0) | (NE if c in K.NO_END else 0)
+    flags |= (INN if c in K.INSEPARABLE else 0) | (DASH if c in K.PAIRED_DASHES else 0)
+    if c in K.MANDATORY:
+        cls = BK
+    elif len(g) == 1 and c in K.SPACES:
+        cls = SP
+    elif c == K.ZWSP:
+        cls = ZW
+    elif c in K.GLUE:
+        cls = GL
+    elif c in K.BREAK_AFTER:
+        cls = BA
+    elif 0x0E00 <= cp <= 0x0E7F:
+        cls = TH
+    elif _in(cp, *_HANGUL):
+        cls = AL
+    elif (unicodedata.east_asian_width(c) in "WF" or _PICTO.match(c)
+          or "\u20e3" in g or 0x1F1E6 <= cp <= 0x1F1FF):
+        cls = ID
+    else:
+        cls = AL
+    if _in(cp, *_KATAKANA):
+        flags |= KATA
+    if c.isdigit():
+        flags |= NUM
+    if len(_cache) < 100_000:
+        _cache[g] = (cls, flags)
+    return cls, flags
+
+
+# ---------------------------------------------------------------- BudouX
+
+_ZH_NUMERALS = frozenset("一二两兩三四五六七八九十百千万萬几幾这這那哪每某各半")
+_ZH_CLASSIFIERS = frozenset("个個位种種件条條项項篇本次场場款家只隻张張台臺部份些点點步层層句段")
+
+@lru_cache(maxsize=None)
+def _parser(mode: str):  # loaded once, lazily
+    import budoux
+
+    return {
+        "ja": budoux.load_default_japanese_parser,
+        "zh-Hans": budoux.load_default_simplified_chinese_parser,
+        "zh-Hant": budoux.load_default_traditional_chinese_parser,
+        "th": budoux.load_default_thai_parser,
+    }[mode]()
+
+
+def _phrase_bounds(text: str, mode: str) -> set[int] | None:
+    chunks = _parser(mode).parse(text)
+    if "".join(chunks) != text:  # never trust a model that loses characters
+        return None
+    bounds, pos = set(), 0
+    for ch in chunks:
+        pos += len(ch)
+        bounds.add(pos)
+    return bounds
+
+
+# ---------------------------------------------------------------- break opportunities
+
+def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
+            bounds: set[int] | None) -> list[int]:
+    """For each gap after grapheme i: 0 no break, 1 break allowed, 2 mandatory break."""
+    n = len(gs)
+    out = [0] * n
+    dict_cls = TH if mode == "th" else (ID if mode != "latin" else -1)
+    zh = mode.startswith("zh")
+    pos = 0
+    line_start = True  # only spaces since the start of the text or the last mandatory break
+    last_ne = False  # the last non-space grapheme is a no-end character
+    for i in range(n - 1):
+        a_cls, a_fl = classes[i]
+        b_cls, b_fl = classes[i + 1]
+        pos += len(gs[i])
+        if a_cls == BK:
+            out[i] = 2
+            line_start, last_ne = True, False
+            continue
+        if a_cls != SP:
+            line_start = False
+            last_ne = bool(a_fl & NE)
+        if b_cls in (BK, SP) or b_cls == ZW:
+            continue
+        if a_cls == ZW:
+            out[i] = 1
+            continue
+        if a_cls == GL or b_cls == GL or b_fl & (NS | INN) or (a_fl & b_fl & DASH) or gs[i + 1] == "/":
+            continue
+        if a_cls == SP:
+            out[i] = 0 if line_start or last_ne else 1
+            continue
+        if a_fl & NE:
+            continue
+        if dict_cls >= 0 and (a_cls == dict_cls or b_cls == dict_cls):
+            if a_fl & b_fl & KATA:
+                continue
+            if zh and gs[i] in _ZH_NUMERALS and gs[i + 1] in _ZH_CLASSIFIERS:
+                continue  # numeral + classifier (一个, 這個) is one word; BudouX may cut it
+            out[i] = 1 if bounds is None or pos in bounds else 0
+        elif a_cls == ID or b_cls == ID:
+            out[i] = 1
+        elif a_cls == BA and not (b_fl & NUM) and mode in ("latin", "th"):
+            out[i] = 1
+    return out
+
+
+def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
+    if not text:
+        return ()
+    mode = _mode(lang or detect_lang(text))
+    gs = graphemes(text)
+    classes = [_classify(g) for g in gs]
+    bounds = None
+    if mode != "latin" and any(c[0] == (TH if mode == "th" else ID) for c in classes):
+        bounds = _phrase_bounds(text, mode)
+    brk = _breaks(gs, classes, mode, bounds)
+    segs, start, pos = [], 0, 0
+    for i, g in enumerate(gs):
+        pos += len(g)
+        if brk[i] or i == len(gs) - 1:
+            segs.append(Segment(text[start:pos], brk[i] == 2 or classes[i][0] == BK))
+            start = pos
+    return tuple(segs)
+
+
+_segments_cached = lru_cache(maxsize=2048)(_segments)
+
+
+def segments(text: str, lang: str | None = None) -> list[Segment]:
+    """The text cut into unbreakable units; a line may break only between two units.
+
+    ``"".join(s.text for s in segments(t)) == t`` always. ``lang`` defaults to
+    ``detect_lang(text)``.
+    """
+    return list(_segments_cached(text, lang))
+
+
+def split_points(text: str) -> list[tuple[int, int]]:
+    """Emergency break points inside one unit that is wider than the box.
+
+    Returns ``(offset, tier)`` for every grapheme boundary inside ``text``: tier 1 after
+    ``/ - _ . ? & = ・`` or at a script change (katakana/kanji, Latin/CJK), tier 2 any
+    other boundary kinsoku allows, tier 3 the rest (used only when nothing else exists).
+    Never before a space (spaces hang) nor inside a grapheme cluster (emoji stay whole).
+    """
+    gs = graphemes(text)
+    out, pos, last = [], 0, ""
+    for i in range(len(gs) - 1):
+        a, b = gs[i], gs[i + 1]
+        pos += len(a)
+        (a_cls, a_fl), (b_cls, b_fl) = _classify(a), _classify(b)
+        if a_cls not in (SP, BK):
+            last = a  # the grapheme that would end the line
+        if b_cls in (SP, BK) or a_cls == BK:
+            continue  # spaces hang at the end of the line; never start one with them
+        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls):
+            tier = 3
+        elif a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA:
+            tier = 1
+        else:
+            tier = 2
+        out.append((pos, tier))
+    return out
