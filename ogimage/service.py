@@ -327,6 +327,8 @@ class Service:
         """Readiness: the engine's status plus the cache configuration."""
         status = dict(self.engine.status())
         status["memory_cache_bytes"] = self.memory.bytes
+        status["memory_cache_max_bytes"] = self.memory.max_bytes
+        status["signed_urls"] = bool(self.settings.signing_key)
         status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
         return status
 
