@@ -1,0 +1,49 @@
+"""Every error as JSON in one shape: ``{"error": {"field": …, "reason": …}}``."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..errors import OgImageError, OverloadedError
+
+log = logging.getLogger("ogimage.server")
+
+# Errors are never cached by a CDN or a browser.
+NO_STORE = {"cache-control": "no-store"}
+
+
+def _error(status: int, reason: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"field": field, "reason": reason}}, status_code=status, headers={**NO_STORE, **(headers or {})}
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OgImageError)
+    async def ogimage_error(request: Request, exc: OgImageError) -> JSONResponse:
+        headers = {}
+        if isinstance(exc, OverloadedError):
+            headers["retry-after"] = str(exc.retry_after)
+        if exc.status >= 500 and not isinstance(exc, OverloadedError):
+            log.error("%s %s: %s", request.method, request.url.path, exc.format_message())
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers={**NO_STORE, **headers})
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+        return _error(422, str(first.get("msg", "invalid request")), ".".join(loc) or None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, str(exc.detail), None, dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _error(500, "internal error")

@@ -1,0 +1,47 @@
+"""``ogimage serve``: uvicorn with one app per worker, built from the environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+
+from ..metrics import multiprocess_dir
+from ..settings import Settings
+
+
+def run(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
+    """Serve with uvicorn (``ogimage serve``). Each worker builds its app from the environment."""
+    import uvicorn
+
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal
+    # to the handler it found. Make that handler a plain exit: a stop we were
+    # asked for is a clean exit (0), not a death by signal (143).
+    def stopped(signum: int, frame: object) -> None:
+        sys.exit(0)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stopped)
+    workers = workers or settings.workers
+    # Several workers: let them share metrics, so /metrics in any one shows them all.
+    shared_metrics = None
+    if workers > 1 and multiprocess_dir() is None:
+        shared_metrics = tempfile.mkdtemp(prefix="ogimage-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
+    try:
+        uvicorn.run(
+            "ogimage.server:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=False,  # ogimage.access logs each request, with the cache level
+            server_header=False,
+            proxy_headers=True,
+        )
+    finally:
+        if shared_metrics is not None:
+            shutil.rmtree(shared_metrics, ignore_errors=True)
