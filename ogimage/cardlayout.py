@@ -130,14 +130,27 @@ def box_text(box: TextBox, card: Card) -> str:
     return ""
 
 
-def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float) -> tuple[PlacedLine, ...]:
+def physical_align(align: str, direction: str) -> str:
+    """``start``/``end`` resolved against the paragraph direction to ``left``/``right``."""
+    if align == "start":
+        return "right" if direction == "rtl" else "left"
+    if align == "end":
+        return "left" if direction == "rtl" else "right"
+    return align
+
+
+def _offset(align: str, slack: float) -> float:
+    return slack / 2 if align == "center" else slack if align == "right" else 0.0
+
+
+def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float,
+                 direction: str) -> tuple[PlacedLine, ...]:
+    align = physical_align(box.align, direction)
     placed = []
     for i, ln in enumerate(lines):
         y = top + i * line_h
-        slack = box.width - ln.width
-        x = box.x + (slack / 2 if box.align == "center" else slack if box.align == "right" else 0)
-        placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
-                                 base_direction(ln.text)))
+        x = box.x + _offset(align, box.width - ln.width)
+        placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size, direction))
     return tuple(placed)
 
 
@@ -156,7 +169,8 @@ def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> P
     content = line_h * len(result.lines)
     top = _valign(box, y, content)
     return PlacedBox(box.name, text, lang, box.family, box.weight, box.color, result.font_size, line_h,
-                     _place_lines(box, result.lines, result.font_size, line_h, top), result.truncated,
+                     _place_lines(box, result.lines, result.font_size, line_h, top, base_direction(text)),
+                     result.truncated,
                      box.x, y, box.width, box.height if box.height is not None else content)
 
 
@@ -181,8 +195,7 @@ def _tags_box(box: TextBox, tags: tuple[str, ...], card_lang: str | None, y: flo
         kept.append((text, lang, width, w))
         total += extra
     top = _valign(box, y, chip_h)
-    offset = (box.width - total) / 2 if box.align == "center" else box.width - total if box.align == "right" else 0
-    x = box.x + offset
+    x = box.x + _offset(physical_align(box.align, "ltr"), box.width - total)
     chips = []
     for text, _lang, width, w in kept:
         line_top = top + chips_style.padding_y

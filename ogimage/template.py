@@ -22,7 +22,7 @@ from .resources import assets_dir
 
 RGBA = tuple[int, int, int, int]
 BOX_NAMES = ("title", "description", "meta", "tags", "site")
-ALIGNS = ("left", "center", "right")
+ALIGNS = ("start", "end", "left", "center", "right")
 VALIGNS = ("top", "middle", "bottom")
 WEIGHTS = ("regular", "bold")
 FITS = ("cover", "contain")
@@ -100,7 +100,7 @@ class TextBox:
     max_size: int = 32
     max_lines: int = 1
     line_height: float = 1.25
-    align: str = "left"
+    align: str = "start"  # start/end follow the text direction; left/center/right are physical
     valign: str = "top"
     default: str = ""
     separator: str = " · "
@@ -254,7 +254,7 @@ def _text_box(name: str, r: _Reader, family: str, seen: Sequence[str]) -> TextBo
         max_size=max_size,
         max_lines=r.int("max_lines", 1, minimum=1),
         line_height=r.float("line_height", 1.25),
-        align=r.str("align", "left", ALIGNS),
+        align=r.str("align", "start", ALIGNS),
         valign=r.str("valign", "top", VALIGNS),
         default=r.str("default", ""),
         separator=r.str("separator", " · "),

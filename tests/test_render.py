@@ -103,3 +103,22 @@ def test_every_sample_title_renders_without_tofu(engine, template: str, lang: st
     assert bbox is not None
     title_box = next(b for b in layout.boxes if b.name == "title")
     assert title_box.lines
+
+
+@pytest.mark.parametrize("title", ["المصدر المفتوح مقابل المصدر المغلق: جبهة جديدة", "הקרב הבא הוא על יכולת ההסקה"])
+def test_right_to_left_titles_start_at_the_right_edge(engine, title: str) -> None:
+    card = engine.card({"title": title}, "plain")
+    layout = engine.arrange(card)
+    title_box = next(b for b in layout.boxes if b.name == "title")
+    for line in title_box.lines:
+        assert line.direction == "rtl"
+        assert line.x + line.width == pytest.approx(80 + 1040, abs=1)
+    image = decode(engine.render(card)).convert("RGB")
+    region = (0, 0, 1200, 480)
+    ink = ImageChops.difference(image.crop(region), Image.new("RGB", (1200, 480), (0x0F, 0x17, 0x2A))).getbbox()
+    assert ink is not None and 1100 <= ink[2] <= 1122
+
+
+def test_left_to_right_titles_start_at_the_left_edge(engine) -> None:
+    layout = engine.arrange(engine.card({"title": "Hello world"}, "plain"))
+    assert next(b for b in layout.boxes if b.name == "title").lines[0].x == 80
