@@ -127,6 +127,7 @@ class Service:
         self._template_names: frozenset[str] | None = None
         self._resolved: LRUCache[Hashable, Any] = LRUCache(maxsize=RESOLVED_ENTRIES)
         self._resolved_lock = threading.Lock()
+        self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
 
     # -- card and key -------------------------------------------------------
@@ -332,7 +333,23 @@ class Service:
         status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
         return status
 
+    def start_warm_up(self) -> None:
+        """Warm the engine (templates, fonts, models) in a background thread; ready() waits for it."""
+        warm = getattr(self.engine, "warm_up", None)
+        if warm is None or self._warm is not None:
+            return
+        self._warm = threading.Thread(target=self._run_warm_up, args=(warm,), name="ogimage-warm-up", daemon=True)
+        self._warm.start()
+
+    def _run_warm_up(self, warm: Callable[[], None]) -> None:
+        try:
+            warm()
+        except Exception:  # a broken template shows up on its own requests; readiness must not hang
+            log.exception("warm-up failed")
+
     def ready(self) -> bool:
+        if self._warm is not None and self._warm.is_alive():
+            return False
         status = self.engine.status()
         return bool(status.get("fonts")) and bool(status.get("templates"))
 

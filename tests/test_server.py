@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import time
 import logging
 import threading
 from pathlib import Path
@@ -405,7 +406,12 @@ def real_client(tmp_path_factory: pytest.TempPathFactory):
 def test_real_engine_end_to_end(real_client: TestClient):
     names = [t["name"] for t in real_client.get("/api/templates").json()["templates"]]
     assert "default" in names
-    ready = real_client.get("/readyz").json()
+    # Readiness waits for the warm-up (templates, fonts, models) started with the app.
+    deadline = time.monotonic() + 30
+    while (ready := real_client.get("/readyz")).status_code == 503 and time.monotonic() < deadline:
+        assert ready.json()["status"] == "not ready"
+        time.sleep(0.05)
+    ready = ready.json()
     assert ready["status"] == "ready" and ready["layout_engine"] in ("raqm", "basic")
     for name in names:
         r = real_client.get(f"/api/og/{name}", params={"title": "Hello 世界", "lang": "ja", "tags": "a,b"})

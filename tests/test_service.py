@@ -149,3 +149,24 @@ def test_changed_template_digest_changes_the_key(tmp_path: Path):
     before = svc.key(card(), "png")
     engine.templates["default"] = "digest-default-2"
     assert svc.key(card(), "png") != before
+
+
+def test_warm_up_gates_readiness_and_makes_the_first_card_cheap() -> None:
+    from ogimage.engine import Engine
+    from ogimage.service import Service
+    from ogimage.settings import Settings
+
+    engine = Engine()
+    service = Service(engine, Settings(disk_cache=False))
+    try:
+        service.start_warm_up()
+        assert service._warm is not None
+        service._warm.join(timeout=30)
+        assert service.ready()
+        # Every template's static layers were built by the warm-up.
+        from ogimage.draw.canvas import _bases
+
+        for name in engine.template_names():
+            assert engine.template(name).digest in _bases
+    finally:
+        service.close()

@@ -71,6 +71,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _log_startup(svc)
+        svc.start_warm_up()
         try:
             yield
         finally:
