@@ -13,15 +13,14 @@ grapheme that alone is wider than the box (nothing can be done about it).
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Callable
 
 from . import kinsoku as K
+from .box import ELLIPSIS, BoxSpec, Line, Measure, Memo, TextLayout, candidate_sizes, fits, max_lines
+from .fallback import fallback
 from .segment import detect_lang, graphemes, segments, split_points
 
-Measure = Callable[[str, float], float]
-ELLIPSIS = "…"
+__all__ = ["ELLIPSIS", "BoxSpec", "Line", "Measure", "TextLayout", "fit"]
 
 # DP costs, in units of (slack / width)^2.
 _PEN_BREAK = 0.1  # any break not after punctuation: prefer breaking after 、。，: etc.
@@ -29,64 +28,6 @@ _PEN_HYPHEN = 0.15  # break after a hyphen or slash inside a word
 _PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
 _PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
 _PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
-_EPS = 1e-9
-
-
-@dataclass(frozen=True)
-class BoxSpec:
-    width: float
-    min_size: float
-    max_size: float
-    max_lines: int
-    line_height: float = 1.2  # multiple of the font size
-    height: float | None = None  # optional: lines * size * line_height must fit too
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str  # without the spaces at its edges (they hang at a break and are dropped)
-    width: float  # measured with the whole-line string at the chosen size
-
-
-@dataclass(frozen=True)
-class TextLayout:
-    font_size: float
-    line_height: float  # in px
-    lines: tuple[Line, ...]
-    truncated: bool
-    lang: str
-
-
-def _fits(w: float, width: float) -> bool:
-    return w <= width + _EPS * max(1.0, abs(width))
-
-
-def _sizes(box: BoxSpec) -> list[float]:
-    lo, hi = math.ceil(box.min_size), math.floor(box.max_size)
-    if lo > hi or lo <= 0:
-        return [float(max(box.min_size, 1e-3))]
-    return [float(s) for s in range(lo, hi + 1)]
-
-
-def _max_lines(box: BoxSpec, size: float) -> int:
-    n = box.max_lines
-    if box.height is not None:
-        n = min(n, int(box.height / (size * box.line_height) + 1e-9))
-    return n
-
-
-class _Memo:
-    """Per-call cache of measure(text, size)."""
-
-    def __init__(self, measure: Measure) -> None:
-        self.measure, self.d = measure, {}
-
-    def __call__(self, text: str, size: float) -> float:
-        key = (text, size)
-        w = self.d.get(key)
-        if w is None:
-            w = self.d[key] = float(self.measure(text, size)) if text else 0.0
-        return w
 
 
 # ---------------------------------------------------------------- atoms
@@ -94,7 +35,7 @@ class _Memo:
 class _Atoms:
     """Units (or emergency pieces of over-wide units) with widths at the reference size."""
 
-    def __init__(self, segs, ref: float, width: float, m: _Memo) -> None:
+    def __init__(self, segs, ref: float, width: float, m: Memo) -> None:
         self.full: list[str] = []
         self.core: list[str] = []
         self.wf: list[float] = []
@@ -139,7 +80,7 @@ class _Atoms:
             self.prefix.append(self.prefix[-1] + w)
 
     @staticmethod
-    def _split(core: str, ref: float, width: float, m: _Memo) -> tuple[list[str], list[int]]:
+    def _split(core: str, ref: float, width: float, m: Memo) -> tuple[list[str], list[int]]:
         """Cut an over-wide unit at tier-1 points, then pieces still too wide at every grapheme."""
         pts = split_points(core)
         cuts = [(o, t) for o, t in pts if t == 1]
@@ -259,11 +200,11 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     """
     text = text.rstrip(K.HANGING)
     lang = lang or detect_lang(text)
-    sizes = _sizes(box)
+    sizes = candidate_sizes(box)
     if not text or box.max_lines < 1:
         s = sizes[-1] if not text else sizes[0]
         return TextLayout(s, s * box.line_height, (), bool(text), lang)
-    m = _Memo(measure)
+    m = Memo(measure)
     segs = segments(text, lang)
     ref = sizes[-1]
     atoms = _Atoms(segs, ref, box.width, m)
@@ -280,7 +221,7 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
             t = atoms.text(start, e).strip(K.HANGING)
             w = m(t, size)
             lines.append(Line(t, w))
-            if not _fits(w, box.width):
+            if not fits(w, box.width):
                 worst = min(worst, box.width / w)
             start = e + 1
         if worst == 1.0:
@@ -291,12 +232,12 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     lo, hi, best = 0, len(sizes) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        lay = _fallback(text, segs, box, m, sizes[mid], lang)
-        if lay.truncated or len(lay.lines) > _max_lines(box, sizes[mid]):
+        lay = fallback(text, segs, box, m, sizes[mid], lang)
+        if lay.truncated or len(lay.lines) > max_lines(box, sizes[mid]):
             hi = mid - 1
         else:
             best, lo = lay, mid + 1
-    return best or _fallback(text, segs, box, m, sizes[0], lang)
+    return best or fallback(text, segs, box, m, sizes[0], lang)
 
 
 def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
@@ -304,7 +245,7 @@ def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
     """Largest size whose greedy line count fits (binary search), then balanced breaks."""
     def attempt(size: float):
         scale = size / ref
-        limit = _max_lines(box, size)
+        limit = max_lines(box, size)
         if limit < 1:
             return None
         ok = a.allowed(scale, eff, strict)
@@ -327,99 +268,3 @@ def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
     size = sizes[idx]
     ends = _balance(a, ok, eff / (size / ref), len(ends)) if len(ends) > 1 else ends
     return size, ends
-
-
-# ---------------------------------------------------------------- fallback: measured greedy
-
-def _clean_for_ellipsis(t: str) -> str:
-    while True:
-        u = t.rstrip(K.HANGING)
-        while u and (u[-1] in K.DROP_BEFORE_ELLIPSIS or u[-1] in K.NO_END):
-            u = u[:-1].rstrip(K.HANGING)
-        if u == t:
-            return t
-        t = u
-
-
-def _fallback(text: str, segs, box: BoxSpec, m: _Memo, size: float, lang: str) -> TextLayout:
-    """Greedy at ``size`` with every line measured whole; truncate with "…" if needed."""
-    limit = max(1, _max_lines(box, size))
-    ends, hard, pos = [], set(), 0
-    for s in segs:
-        pos += len(s.text)
-        ends.append(pos)
-        if s.hard_break:
-            hard.add(pos)
-    W = box.width
-
-    def clean(q0: int, q1: int) -> str:
-        return text[q0:q1].strip(K.HANGING)
-
-    lines: list[Line] = []
-    p, truncated = 0, False
-    while p < len(text) and len(lines) < limit:
-        cands = []
-        for q in ends:
-            if q > p:
-                cands.append(q)
-                if q in hard:
-                    break
-        if len(lines) == limit - 1:  # the last line allowed: all the rest, or "…"
-            rest = clean(p, len(text))
-            whole = not any(p < h < len(text) for h in hard)
-            if whole and (_fits(m(rest, size), W) or len(graphemes(rest)) == 1):
-                lines.append(Line(rest, m(rest, size)))
-            else:
-                lines.append(_ellipsis_line(text, p, cands, m, size, W))
-                truncated = True
-            break
-        q = _last_fitting(cands, lambda q: _fits(m(clean(p, q), size), W))
-        if q is None:
-            q = _emergency(text, p, cands[0], lambda q: _fits(m(clean(p, q), size), W))
-        t = clean(p, q)
-        lines.append(Line(t, m(t, size)))
-        p = q
-    return TextLayout(size, size * box.line_height, tuple(lines), truncated, lang)
-
-
-def _last_fitting(cands: list[int], ok: Callable[[int], bool]) -> int | None:
-    """The last candidate for which ok() holds, by binary search (widths grow with q)."""
-    lo, hi, best = 0, len(cands) - 1, None
-    while lo <= hi:
-        mid = (lo + hi) // 2
-        if ok(cands[mid]):
-            best, lo = cands[mid], mid + 1
-        else:
-            hi = mid - 1
-    return best
-
-
-def _emergency(text: str, p: int, q_end: int, ok: Callable[[int], bool]) -> int:
-    """Split inside the unit text[p:q_end]: best tier first, never inside a grapheme."""
-    pts = [(p + o, t) for o, t in split_points(text[p:q_end])]
-    q1 = _last_fitting([o for o, t in pts if t == 1], ok)
-    q2 = _last_fitting([o for o, t in pts if t <= 2], ok)
-    if q1 is not None and (q2 is None or q1 - p >= (q2 - p) / 2):
-        return q1  # after / - _ . ? & = if that fills at least half of what fits
-    if q2 is not None:
-        return q2
-    q3 = _last_fitting([o for o, _ in pts], ok)  # breaks kinsoku: nothing else fits
-    if q3 is not None:
-        return q3
-    return pts[0][0] if pts else q_end  # a single grapheme wider than the box
-
-
-def _ellipsis_line(text: str, p: int, cands: list[int], m: _Memo, size: float, W: float) -> Line:
-    def line(q: int) -> str:
-        return _clean_for_ellipsis(text[p:q]).lstrip(K.HANGING) + ELLIPSIS
-
-    ok = lambda q: _fits(m(line(q), size), W) and line(q) != ELLIPSIS
-    q = _last_fitting(cands, ok)
-    if q is None:
-        pts = [(p + o, t) for o, t in split_points(text[p:cands[0]])]
-        for tiers in ((1, 2), (1, 2, 3)):
-            q = _last_fitting([o for o, t in pts if t in tiers], ok)
-            if q is not None:
-                break
-    t = line(q) if q is not None else ELLIPSIS
-    return Line(t, m(t, size))
