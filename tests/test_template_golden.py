@@ -1,0 +1,48 @@
+"""Golden line breaks of every sample title on the plain and default templates, with the real fonts.
+
+tests/golden/templates.tsv holds the breaks a typesetter accepts (``▁`` at each break);
+rows marked ``xfail: why`` are where the engine still disagrees (strict: they flag when fixed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import sample_titles
+
+GOLDEN = Path(__file__).parent / "golden" / "templates.tsv"
+
+
+def _rows() -> list:
+    params = []
+    for n, raw in enumerate(GOLDEN.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw or raw.startswith("#"):
+            continue
+        cols = raw.split("\t")
+        marks = [pytest.mark.xfail(reason=cols[3], strict=True)] if len(cols) > 3 else []
+        params.append(pytest.param(cols[0], cols[1], cols[2], id=f"{cols[0]}:{cols[1]}:{n}", marks=marks))
+    return params
+
+
+def _title(expected: str) -> str:
+    """The sample title a golden row lays out (spaces at breaks are dropped from the row)."""
+    squeeze = expected.replace("▁", "").replace(" ", "")
+    return next(title for _, title in sample_titles() if title.replace(" ", "") == squeeze)
+
+
+@pytest.mark.parametrize(("template", "lang", "expected"), _rows())
+def test_title_breaks(engine, template: str, lang: str, expected: str) -> None:
+    layout = engine.layout(engine.card({"title": _title(expected)}, template))
+    box = layout["boxes"]["title"]
+    assert not box["truncated"]
+    assert layout["missing_glyphs"] == []
+    assert [line["text"] for line in box["lines"]] == expected.split("▁")
+
+
+def test_every_sample_title_has_a_golden_row_per_template() -> None:
+    rows = [p.values for p in _rows()]
+    for template in ("plain", "default"):
+        covered = {_title(expected) for t, _, expected in rows if t == template}
+        assert covered == {title for _, title in sample_titles()}
