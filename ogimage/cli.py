@@ -63,7 +63,7 @@ def _add_template_dirs(p: argparse.ArgumentParser) -> None:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render one card to a file, or to stdout with ``-o -``."""
-    from .engine import normalise_format
+    from .formats import normalise_format
 
     engine = _engine(args)
     fmt = args.format

@@ -16,23 +16,14 @@ from . import __version__
 from .card import Card
 from .cardlayout import CardLayout, arrange
 from .draw.compose import draw_layout
-from .draw.encode import CONTENT_TYPES, encode
-from .errors import CardError
+from .draw.encode import encode
 from .fonts import FontBook
+from .formats import CONTENT_TYPES, normalise_format
 from .template import Template, TemplateRegistry
 
 # Bump when the same card and template would draw different pixels.
 RENDERER_VERSION = f"{__version__}+r1"
 FORMATS: dict[str, str] = dict(CONTENT_TYPES)
-FORMAT_ALIASES = {"jpg": "jpeg", "png": "png", "jpeg": "jpeg", "webp": "webp"}
-
-
-def normalise_format(fmt: str | None) -> str:
-    """``png``/``jpg``/``jpeg``/``webp`` (any case) to a key of :data:`FORMATS`; CardError otherwise."""
-    key = FORMAT_ALIASES.get((fmt or "png").strip().lower())
-    if key is None:
-        raise CardError(f"{fmt!r} is not an image format; use png, jpeg or webp", field="format")
-    return key
 
 
 class Engine:

@@ -34,6 +34,7 @@ from cachetools import LRUCache
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
 from .errors import CardError, OverloadedError, TemplateNotFound
+from .formats import normalise_format
 from .metrics import Metrics
 from .settings import Settings
 
@@ -44,24 +45,11 @@ log = logging.getLogger("ogimage.service")
 
 T = TypeVar("T")
 
-FORMAT_ALIASES = {"jpg": "jpeg"}
-DEFAULT_FORMATS = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 # How many URLs -> content keys to remember (a few hundred bytes each).
 RESOLVED_ENTRIES = 4096
 _MISSING = object()
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
-
-
-def normalise_format(fmt: str | None, formats: Mapping[str, str] = DEFAULT_FORMATS) -> str:
-    """``png``/``jpeg``/``webp`` (``jpg`` is ``jpeg``); :class:`CardError` otherwise."""
-    if fmt is None or fmt == "":
-        return "png"
-    name = fmt.strip().lower()
-    name = FORMAT_ALIASES.get(name, name)
-    if name not in formats:
-        raise CardError(f"{fmt!r} is not a format; use one of {', '.join(sorted(formats))} (or jpg)", field="format")
-    return name
 
 
 @dataclass(frozen=True, slots=True)

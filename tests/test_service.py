@@ -7,7 +7,7 @@ from service_fakes import FakeEngine, make_service, wait_until
 
 from ogimage.card import Card
 from ogimage.errors import CardError, OverloadedError, TemplateNotFound
-from ogimage.service import normalise_format
+from ogimage.formats import normalise_format
 
 
 def card(title: str = "Hello", template: str = "default") -> Card:

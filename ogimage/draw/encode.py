@@ -14,8 +14,6 @@ from PIL import Image
 
 from .png import encode_palette
 
-CONTENT_TYPES = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
-
 # RGB cards (colour emoji, photographic backgrounds) gain little past zlib level 1
 # for a lot of time; palette cards go through our own writer (png.py).
 RGB_PNG_LEVEL = 1
