@@ -33,7 +33,7 @@ from cachetools import LRUCache
 
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
-from .errors import CardError, OverloadedError, TemplateNotFound
+from .errors import OverloadedError, TemplateNotFound
 from .formats import normalise_format
 from .metrics import Metrics
 from .settings import Settings
