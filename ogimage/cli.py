@@ -27,8 +27,10 @@ def _engine(args: argparse.Namespace) -> Any:
     from .engine import Engine
     from .settings import Settings
 
-    dirs = tuple(Settings.from_env().template_dirs) + tuple(args.templates_dir or ())
-    return Engine(dirs)
+    settings = Settings.from_env()
+    dirs = tuple(settings.template_dirs) + tuple(args.templates_dir or ())
+    fonts = tuple(settings.font_dirs) + tuple(getattr(args, "fonts_dir", None) or ())
+    return Engine(dirs, font_dirs=fonts)
 
 
 def _card_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -59,6 +61,9 @@ def _add_template_dirs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--templates-dir", action="append", type=Path, metavar="DIR",
                    help="a folder of extra templates (*.toml); overrides bundled ones of the same name; may repeat "
                         "(also OGIMAGE_TEMPLATE_DIRS)")
+    p.add_argument("--fonts-dir", action="append", type=Path, metavar="DIR",
+                   help="a folder of extra fonts (*.ttf/*.otf/*.ttc, or with its own manifest.toml); may repeat "
+                        "(also OGIMAGE_FONT_DIRS)")
 
 
 def cmd_render(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from .draw.compose import draw_layout
 from .draw.encode import encode
 from .fonts import FontBook
 from .formats import CONTENT_TYPES, normalise_format
+from .resources import fonts_dir
 from .template import Template, TemplateRegistry
 
 # Bump when the same card and template would draw different pixels.
@@ -29,9 +30,12 @@ FORMATS: dict[str, str] = dict(CONTENT_TYPES)
 class Engine:
     """Templates and fonts, loaded once, and the pure path from a card to an image."""
 
-    def __init__(self, template_dirs: Sequence[Path] = (), fonts: FontBook | None = None) -> None:
+    def __init__(self, template_dirs: Sequence[Path] = (), fonts: FontBook | None = None,
+                 font_dirs: Sequence[Path] = ()) -> None:
         self.templates = TemplateRegistry(template_dirs)
-        self.fonts = fonts if fonts is not None else FontBook.bundled()
+        if fonts is None:
+            fonts = FontBook(fonts_dir() / "manifest.toml", font_dirs) if font_dirs else FontBook.bundled()
+        self.fonts = fonts
         self._lock = threading.Lock()
 
     @property
@@ -96,12 +100,13 @@ _default_lock = threading.Lock()
 
 
 def default_engine() -> Engine:
-    """A process-wide engine on the bundled templates plus ``OGIMAGE_TEMPLATE_DIRS``."""
+    """A process-wide engine: bundled templates and fonts plus ``OGIMAGE_TEMPLATE_DIRS`` and ``OGIMAGE_FONT_DIRS``."""
     global _default
     if _default is None:
         with _default_lock:
             if _default is None:
                 from .settings import Settings
 
-                _default = Engine(Settings.from_env().template_dirs)
+                settings = Settings.from_env()
+                _default = Engine(settings.template_dirs, font_dirs=settings.font_dirs)
     return _default

@@ -68,6 +68,7 @@ class Settings:
     port: int = 8000
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     template_dirs: tuple[Path, ...] = ()
+    font_dirs: tuple[Path, ...] = ()
     memory_cache_bytes: int = 128 << 20
     disk_cache: bool = True
     cache_dir: Path = field(default_factory=_default_cache_dir)
@@ -99,6 +100,7 @@ class Settings:
         read("port", _int)
         read("workers", _int)
         read("template_dirs", _paths)
+        read("font_dirs", _paths)
         read("memory_cache_bytes", _size)
         read("disk_cache", _bool)
         read("cache_dir", lambda raw: Path(raw).expanduser())

@@ -58,7 +58,7 @@ def create_app(
         if engine is None:
             from ..engine import Engine
 
-            engine = Engine(template_dirs=settings.template_dirs)
+            engine = Engine(template_dirs=settings.template_dirs, font_dirs=settings.font_dirs)
         service = Service(engine, settings)
     settings = service.settings
     setup_logging(settings)
