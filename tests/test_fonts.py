@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import statistics
-import time
 import tomllib
 from pathlib import Path
 
@@ -232,19 +230,6 @@ def test_emoji_width_scales_from_the_109px_strike(book):
     assert measure("🚀", 54.5) == pytest.approx(one / 2)
     face = book.runs("🚀", "Inter", "regular", "en")[0].face
     assert book.font(face, 30).size == 109
-
-
-def test_measuring_a_title_is_fast(book):
-    text = "DeepSeekのオープンソース革命：クローズドAIサミットからの"  # 35 chars, three runs
-    measure = book.measurer("Inter", "bold", "ja")
-    measure(text, 64)
-    timings = []
-    for i in range(50):
-        probe = f"{text}{i}"  # a new string each time: itemise + shape, no cache hit
-        start = time.perf_counter()
-        measure(probe, 64)
-        timings.append(time.perf_counter() - start)
-    assert statistics.median(timings) < 0.002  # ~0.5 ms measured on the dev box
 
 
 def test_bidi_levels_from_python_bidi(monkeypatch):
