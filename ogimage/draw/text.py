@@ -12,14 +12,15 @@ measured width of the same text at the same size.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from ..fonts import Face, FontBook, Run, shapeable
+from ..fonts.pieces import split_pieces
+from .pieces import Piece, rendered_piece
 
 __all__ = ["Ink", "ink_line", "visual_order"]
 
@@ -105,12 +106,10 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
     runs = book.runs_for(text, family, weight, lang, base)
     raqm = book.layout_engine() == "raqm"
 
-    placed: list[tuple[Run, float, ImageFont.FreeTypeFont | None]] = []
+    placed: list[tuple[Piece, int]] = []  # (piece, pen x)
     colour_layers: list[tuple[Image.Image, tuple[int, int]]] = []
-    box = [math.inf, math.inf, -math.inf, -math.inf]
     x = 0.0
     for run in visual_order(runs):
-        width = book.run_width(run, size)
         if run.face.is_emoji:
             pen = x
             for cluster, adv in book.emoji_clusters(run, size):
@@ -119,24 +118,30 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
                     image, dx, dy = glyph
                     colour_layers.append((image, (round(pen + dx), round(dy))))
                 pen += adv
-        else:
-            font = book.font(run.face, size)
-            kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
-            try:
-                left, top, right, bottom = font.getbbox(shapeable(run.text), anchor="ls", **kw)
-            except (RuntimeError, ValueError):  # raqm refused the string: ink nothing for it
-                left = top = right = bottom = 0
-            if right > left and bottom > top:
-                box = [min(box[0], x + left), min(box[1], top), max(box[2], x + right), max(box[3], bottom)]
-                placed.append((run, x, font))
-        x += width
+            x += book.run_width(run, size)
+            continue
+        font = book.font(run.face, size)
+        text = shapeable(run.text)
+        pieces = split_pieces(text, run.direction)
+        if pieces is None:  # shaped whole (complex script, right to left)
+            placed.append((rendered_piece(font, run.face, size, text, run.direction, run.lang, raqm), round(x)))
+            x += book.run_width(run, size)
+            continue
+        for text in pieces:  # the same pieces and advances the measurer summed
+            placed.append((rendered_piece(font, run.face, size, text, "ltr", run.lang, raqm), round(x)))
+            x += book.piece_advance(run.face, size, text, run.lang)
 
-    if not placed:
+    inked = [(p, px + p.offset[0], p.offset[1]) for p, px in placed if p.mask is not None]
+    if not inked:
         return Ink(Image.new("L", (1, 1), 0), (0, 0), colour_layers, x, ascent, descent)
-    ox, oy = math.floor(box[0]) - 1, math.floor(box[1]) - 1
-    mask = Image.new("L", (math.ceil(box[2]) - ox + 2, math.ceil(box[3]) - oy + 2), 0)
-    draw = ImageDraw.Draw(mask)
-    for run, rx, font in placed:
-        kw = {"direction": run.direction, "language": run.lang or None} if raqm else {}
-        draw.text((rx - ox, -oy), shapeable(run.text), font=font, fill=255, anchor="ls", **kw)
+    ox = min(left for _, left, _ in inked)
+    oy = min(top for _, _, top in inked)
+    right = max(left + p.mask.width for p, left, _ in inked)  # type: ignore[union-attr]
+    bottom = max(top + p.mask.height for p, _, top in inked)  # type: ignore[union-attr]
+    mask = Image.new("L", (right - ox, bottom - oy), 0)
+    for piece, left, top in inked:
+        assert piece.mask is not None
+        # Pieces may overlap (overhangs): paste white through each one's coverage.
+        mask.paste(255, (left - ox, top - oy, left - ox + piece.mask.width, top - oy + piece.mask.height),
+                   piece.mask)
     return Ink(mask, (ox, oy), colour_layers, x, ascent, descent)

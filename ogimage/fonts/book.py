@@ -22,6 +22,7 @@ from ..errors import FontError
 from ..resources import fonts_dir
 from .cmap import read_coverage
 from .faces import Face, Run, _Family
+from .pieces import split_pieces
 from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
                       is_ignorable, is_neutral, normalise_tag, sanitise, shapeable)
 
@@ -87,6 +88,7 @@ class FontBook:
         self._reported: set[str] = set()
         self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
         self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
+        self.piece_advance = lru_cache(maxsize=65536)(self._piece_advance)
         engine = self.layout_engine()
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
@@ -436,15 +438,27 @@ class FontBook:
         return [(c, self._emoji_advance(run.face, c) * scale) for c in GRAPHEME.findall(run.text)]
 
     def run_width(self, run: Run, size: float) -> float:
-        """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it."""
+        """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it: the sum
+        of its pieces' advances (see :mod:`ogimage.fonts.pieces`), or the whole run shaped."""
         fam = self._families[run.face.family]
         if fam.bitmap_size:
             return sum(adv for _, adv in self.emoji_clusters(run, size))
-        font = self.font(run.face, size)
         text = shapeable(run.text)
+        pieces = split_pieces(text, run.direction)
+        if pieces is not None:
+            advance = self.piece_advance
+            return sum(advance(run.face, size, p, run.lang) for p in pieces)
+        return self._shaped_length(run.face, size, text, run.direction, run.lang)
+
+    def _piece_advance(self, face: Face, size: float, piece: str, lang: str) -> float:
+        """The advance of one piece (cached per face, size, piece and language)."""
+        return self._shaped_length(face, size, piece, "ltr", lang)
+
+    def _shaped_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
+        font = self.font(face, size)
         if font.layout_engine == ImageFont.Layout.RAQM:
             try:
-                return font.getlength(text, direction=run.direction, language=run.lang or None)
+                return font.getlength(text, direction=direction, language=lang or None)
             except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
                 log.debug("raqm could not lay out %r; measuring without shaping", text)
         return sum(_plain_length(font, c) for c in text)
