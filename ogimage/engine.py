@@ -15,15 +15,16 @@ from typing import Any
 from . import __version__
 from .card import Card
 from .cardlayout import CardLayout, arrange
-from .draw.compose import draw_layout
+from .draw.compose import draw_card, draw_layout
 from .draw.encode import encode
+from .draw.png import DEFLATE
 from .fonts import FontBook
 from .formats import CONTENT_TYPES, normalise_format
 from .resources import fonts_dir
 from .template import Template, TemplateRegistry
 
 # Bump when the same card and template would draw different pixels.
-RENDERER_VERSION = f"{__version__}+r1"
+RENDERER_VERSION = f"{__version__}+r2.{DEFLATE}"
 FORMATS: dict[str, str] = dict(CONTENT_TYPES)
 
 
@@ -76,7 +77,8 @@ class Engine:
     def render(self, card: Card, fmt: str = "png") -> bytes:
         """Draw and encode the card."""
         fmt = normalise_format(fmt)
-        return encode(draw_layout(self.arrange(card), self.fonts), fmt)
+        drawn = draw_card(self.arrange(card), self.fonts)
+        return encode(drawn.image, fmt, drawn.reference, drawn.dirty)
 
     def warm_up(self) -> None:
         """Load what the first cards would otherwise pay for: every template's static layers,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
 from ..template import RGBA, Background, Gradient, Template
+from .png import Reference
 
 # Palette entries a template base may use; the rest are left for text ramps.
 BASE_COLOURS = 128
@@ -29,6 +30,7 @@ class Base:
     rgba: Image.Image
     indexed: Image.Image | None
     palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
+    reference: Reference | None = None  # ``indexed``'s rows, compressed once for every card's PNG
 
     @property
     def colours(self) -> int:
@@ -40,6 +42,12 @@ class Base:
         x0, y0, x1, y1 = _clip(box, self.rgba.size)
         if x1 <= x0 or y1 <= y0:
             return self.rgba.getpixel((0, 0))[:3]
+        if self.indexed is not None:  # a histogram of palette indices: no pixel conversion
+            counts = self.indexed.crop((x0, y0, x1, y1)).histogram()
+            total = sum(counts)
+            pal = self.palette
+            return tuple(round(sum(n * pal[3 * i + c] for i, n in enumerate(counts) if n) / total)
+                         for c in range(3))  # type: ignore[return-value]
         region = self.rgba.crop((x0, y0, x1, y1)).convert("RGB").resize((1, 1), Image.Resampling.BOX)
         return region.getpixel((0, 0))  # type: ignore[return-value]
 
@@ -167,7 +175,7 @@ def base_for(template: Template) -> Base:
                 indexed, palette = _indexed(rgba)
                 if indexed is not None:
                     rgba = indexed.convert("RGBA")  # every card starts from the same pixels, whatever its path
-                base = Base(rgba, indexed, palette)
+                base = Base(rgba, indexed, palette, Reference(indexed) if indexed is not None else None)
                 _bases[template.digest] = base
     return base
 

@@ -19,6 +19,7 @@ from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
 from ..template import RGBA
 from .canvas import Base, base_for, rounded_rect_mask
+from .png import Reference
 from .text import ink_line
 
 # Coverage levels per paint in a palette card. 16 levels look the same as 32 or 256 on
@@ -131,6 +132,21 @@ def _compose_rgb(base: Base, paints: list[Paint], colour_layers: list) -> Image.
 
 def draw_layout(layout: CardLayout, book: FontBook) -> Image.Image:
     """Render ``layout``: a palette (P) image when possible, else RGB."""
+    return draw_card(layout, book).image
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A drawn card and what its PNG encoder may reuse: the template base it was composed
+    on (palette cards) and the row ranges where it differs from it."""
+
+    image: Image.Image
+    reference: Reference | None = None
+    dirty: list[tuple[int, int]] | None = None
+
+
+def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
+    """Render ``layout`` (see :func:`draw_layout`), with what its encoder may reuse."""
     template = layout.template
     base = base_for(template)
     canvas = _Canvas((template.width, template.height))
@@ -152,5 +168,5 @@ def draw_layout(layout: CardLayout, book: FontBook) -> Image.Image:
     if base.indexed is not None and not canvas.colour_layers:
         image = _compose_palette(base, paints)
         if image is not None:
-            return image
-    return _compose_rgb(base, paints, canvas.colour_layers)
+            return Drawn(image, base.reference, [(p.box[1], p.box[3]) for p in paints])
+    return Drawn(_compose_rgb(base, paints, canvas.colour_layers))

@@ -12,19 +12,22 @@ import io
 
 from PIL import Image
 
-from .png import encode_palette
+from .png import Reference, encode_palette
 
 # RGB cards (colour emoji, photographic backgrounds) gain little past zlib level 1
 # for a lot of time; palette cards go through our own writer (png.py).
 RGB_PNG_LEVEL = 1
 
 
-def encode(image: Image.Image, fmt: str = "png") -> bytes:
-    """The image's bytes in ``fmt`` (``png``, ``jpeg`` or ``webp``)."""
+def encode(image: Image.Image, fmt: str = "png", reference: Reference | None = None,
+           dirty: list[tuple[int, int]] | None = None) -> bytes:
+    """The image's bytes in ``fmt`` (``png``, ``jpeg`` or ``webp``). ``reference`` and
+    ``dirty``: the template base a palette card was composed on and the rows where it
+    differs, so the PNG reuses the base's compressed rows (see :mod:`ogimage.draw.png`)."""
     buf = io.BytesIO()
     if fmt == "png":
         if image.mode == "P":
-            return encode_palette(image)
+            return encode_palette(image, reference=reference, dirty=dirty)
         image.save(buf, "PNG", compress_level=RGB_PNG_LEVEL)
     elif fmt == "jpeg":
         image.convert("RGB").save(buf, "JPEG", quality=90, progressive=True)
