@@ -43,10 +43,13 @@ class Base:
         if x1 <= x0 or y1 <= y0:
             return self.rgba.getpixel((0, 0))[:3]
         if self.indexed is not None:  # a histogram of palette indices: no pixel conversion
-            counts = self.indexed.crop((x0, y0, x1, y1)).histogram()
-            total = sum(counts)
+            # Every 4th pixel each way is plenty for an average, and 16x cheaper to count.
+            sample = self.indexed.resize((max(1, (x1 - x0) // 4), max(1, (y1 - y0) // 4)),
+                                         Image.Resampling.NEAREST, box=(x0, y0, x1, y1))
+            counts = [(i, n) for i, n in enumerate(sample.histogram()) if n]
+            total = sum(n for _, n in counts)
             pal = self.palette
-            return tuple(round(sum(n * pal[3 * i + c] for i, n in enumerate(counts) if n) / total)
+            return tuple(round(sum(n * pal[3 * i + c] for i, n in counts) / total)
                          for c in range(3))  # type: ignore[return-value]
         region = self.rgba.crop((x0, y0, x1, y1)).convert("RGB").resize((1, 1), Image.Resampling.BOX)
         return region.getpixel((0, 0))  # type: ignore[return-value]

@@ -12,6 +12,7 @@ backgrounds) are composed in RGB(A) from the same paints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageChops
 
@@ -103,16 +104,38 @@ def _compose_palette(base: Base, paints: list[Paint]) -> Image.Image | None:
     palette = list(base.palette)
     for paint in paints:
         under = paint.under or base.mean_colour(paint.box)
-        top = _blend(paint.color, under)
         start = len(palette) // 3
-        for k in range(1, levels + 1):
-            palette.extend(round(under[c] + (top[c] - under[c]) * k / levels) for c in range(3))
-        lut = [0] + [start + min(levels - 1, v * levels // 256) for v in range(1, 256)]
-        indices = paint.mask.point(lut)
+        palette.extend(_ramp(paint.color, under, levels))
+        indices = _lookup(paint.mask, _ramp_lut(start, levels))
         indices.putpalette(palette)  # makes it a P image with these raw indices
-        image.paste(indices, paint.origin, paint.mask.point([0] + [255] * 255))
+        image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
     image.putpalette(palette)
     return image
+
+
+_INKED = (0, *([255] * 255))  # coverage > 0: the paint owns the pixel
+
+
+def _lookup(mask: Image.Image, lut: tuple[int, ...]) -> Image.Image:
+    """``mask.point(lut)`` for an 8-bit table of ints, without Pillow rounding all 256
+    entries in Python on every call (a quarter of composing a card)."""
+    try:
+        return mask._new(mask.im.point(lut, None))
+    except AttributeError:  # pragma: no cover - a Pillow without the core call
+        return mask.point(list(lut))
+
+
+@lru_cache(maxsize=1024)
+def _ramp(color: RGBA, under: tuple[int, int, int], levels: int) -> tuple[int, ...]:
+    """Palette entries (flat RGB) from just above ``under`` up to ``color`` over it."""
+    top = _blend(color, under)
+    return tuple(round(under[c] + (top[c] - under[c]) * k / levels) for k in range(1, levels + 1) for c in range(3))
+
+
+@lru_cache(maxsize=1024)
+def _ramp_lut(start: int, levels: int) -> tuple[int, ...]:
+    """Coverage (0-255) -> palette index: 0 stays 0 (masked out), the rest pick a ramp entry."""
+    return (0, *(start + min(levels - 1, v * levels // 256) for v in range(1, 256)))
 
 
 def _compose_rgb(base: Base, paints: list[Paint], colour_layers: list) -> Image.Image:

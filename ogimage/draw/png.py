@@ -23,6 +23,7 @@ import threading
 import zlib
 from collections import OrderedDict
 
+from cachetools import LRUCache
 from PIL import Image
 
 try:
@@ -42,6 +43,12 @@ _ZLIB_HEADER = b"\x78\x9c"
 _FINAL_EMPTY_BLOCK = b"\x03\x00"  # a last, empty, fixed-Huffman block
 _ADLER_BASE = 65521
 _SEGMENTS_KEPT = 256
+# Compressed card bands by content: a site's brand line, a repeated title. Keyed by length,
+# Python's (per-process keyed) hash and Adler-32 of the scanlines: ~96 bits, so a wrong hit
+# is not a practical concern, and the key holds no copy of the data.
+_CARD_SEGMENT_BYTES = 4 << 20
+_card_segments: LRUCache = LRUCache(maxsize=_CARD_SEGMENT_BYTES, getsizeof=lambda v: len(v[0]) + 64)
+_card_lock = threading.Lock()
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -74,6 +81,19 @@ def _deflate_segment(data: bytes, level: int) -> bytes:
     independent of whatever comes before it in the stream."""
     z = _deflate.compressobj(level, zlib.DEFLATED, -15, 9)
     return z.compress(data) + z.flush(zlib.Z_FULL_FLUSH)
+
+
+def _card_segment(data: bytes, level: int) -> tuple[bytes, int, int]:
+    """``data`` deflated as a segment, with its Adler-32 and length; memoised by content."""
+    adler = zlib.adler32(data)
+    key = (level, len(data), hash(data), adler)
+    with _card_lock:
+        found = _card_segments.get(key)
+    if found is None:
+        found = (_deflate_segment(data, level), adler, len(data))
+        with _card_lock:
+            _card_segments[key] = found
+    return found
 
 
 class Reference:
@@ -115,16 +135,21 @@ class Reference:
 def _bands(height: int, dirty: list[tuple[int, int]] | None, raw: bytes | None, base: bytes | None,
            stride: int) -> list[list]:
     """Runs of bands as ``[clean, first row, end row]``; clean: equal to the base's rows."""
+    count = (height + BAND_ROWS - 1) // BAND_ROWS
+    if base is None:
+        flags = [False] * count
+    elif dirty is not None:
+        flags = [True] * count
+        for start, end in dirty:
+            for band in range(max(0, start) // BAND_ROWS, min(count, (end + BAND_ROWS - 1) // BAND_ROWS)):
+                flags[band] = False
+    else:
+        assert raw is not None
+        step = BAND_ROWS * stride
+        flags = [raw[i : i + step] == base[i : i + step] for i in range(0, height * stride, step)]
     runs: list[list] = []
-    for row0 in range(0, height, BAND_ROWS):
-        row1 = min(height, row0 + BAND_ROWS)
-        if base is None:
-            clean = False
-        elif dirty is not None:
-            clean = not any(a < row1 and row0 < b for a, b in dirty)
-        else:
-            assert raw is not None
-            clean = raw[row0 * stride : row1 * stride] == base[row0 * stride : row1 * stride]
+    for band, clean in enumerate(flags):
+        row0, row1 = band * BAND_ROWS, min(height, (band + 1) * BAND_ROWS)
         if runs and runs[-1][0] == clean:
             runs[-1][2] = row1
         else:
@@ -150,7 +175,7 @@ def _idat(image: Image.Image, bits: int, stride: int, level: int, reference: Ref
                 data = _scanlines(_packed(image.crop((0, row0, width, row1)), bits), stride, 0, row1 - row0)
             else:
                 data = _scanlines(raw, stride, row0, row1)
-            segment, seg_adler, length = _deflate_segment(data, level), zlib.adler32(data), len(data)
+            segment, seg_adler, length = _card_segment(data, level)
         parts.append(segment)
         adler = adler32_combine(adler, seg_adler, length)
     parts.append(_FINAL_EMPTY_BLOCK)
