@@ -122,3 +122,33 @@ def test_right_to_left_titles_start_at_the_right_edge(engine, title: str) -> Non
 def test_left_to_right_titles_start_at_the_left_edge(engine) -> None:
     layout = engine.arrange(engine.card({"title": "Hello world"}, "plain"))
     assert next(b for b in layout.boxes if b.name == "title").lines[0].x == 80
+
+
+def test_emoji_on_a_palette_card_look_like_the_rgb_card(engine) -> None:
+    """Colour emoji on a flat template are quantised into the card's palette instead of
+    forcing an RGB card; the result must look like the RGB composition of the same paints."""
+    from ogimage.draw import compose
+
+    card = engine.card({"title": "Shipping 🚀 faster with 🎉 and ✨ 🇯🇵 flags"}, template="plain")
+    layout = engine.arrange(card)
+    drawn = compose.draw_card(layout, engine.fonts)
+    assert drawn.image.mode == "P"  # palette path, emoji included
+    png = decode(engine.render(card))
+    assert png.mode == "P"
+
+    captured = {}
+    real = compose._compose_palette
+    compose._compose_palette = lambda base, paints, layers=(): captured.setdefault("rgb", compose._compose_rgb(base, paints, layers))
+    try:
+        rgb = compose.draw_card(layout, engine.fonts).image
+    finally:
+        compose._compose_palette = real
+    assert rgb.mode == "RGB"
+    diff = ImageChops.difference(png.convert("RGB"), rgb)
+    assert diff.getbbox() is not None  # quantised, so not identical...
+    histogram = diff.convert("L").histogram()
+    close = sum(histogram[:24]) / sum(histogram)
+    assert close > 0.995  # ...but within a few levels almost everywhere
+    # the emoji are really there, in colour: red of the rocket/flag on the title line
+    colours = png.convert("RGB").crop((80, 80, 1120, 260)).getcolors(1 << 16)
+    assert any(r > 180 and g < 90 and b < 90 for _, (r, g, b) in colours)

@@ -92,13 +92,22 @@ def _clip(paint: Paint, size: tuple[int, int]) -> Paint | None:
     return Paint(paint.color, mask, (cx0, cy0), paint.under)
 
 
-def _compose_palette(base: Base, paints: list[Paint]) -> Image.Image | None:
-    """Compose paints on the indexed base, or None when the palette has no room."""
+def _compose_palette(base: Base, paints: list[Paint],
+                     colour_layers: list[tuple[Image.Image, tuple[int, int]]] = ()) -> Image.Image | None:  # type: ignore[assignment]
+    """Compose paints, then colour layers (emoji), on the indexed base; None when the
+    palette has no room for them."""
     assert base.indexed is not None
-    if not paints:
+    if not paints and not colour_layers:
         return base.indexed.copy()
-    levels = min(MAX_LEVELS, (256 - base.colours) // len(paints))
-    if levels < MIN_LEVELS:
+    room = 256 - base.colours
+    levels = MAX_LEVELS
+    if paints:
+        # Colour glyphs get what text leaves, at least MIN_EMOJI_COLOURS each.
+        levels = min(MAX_LEVELS, (room - MIN_EMOJI_COLOURS * len(colour_layers)) // len(paints))
+        if levels < MIN_LEVELS:
+            return None
+    share = (room - levels * len(paints)) // len(colour_layers) if colour_layers else 0
+    if colour_layers and share < MIN_EMOJI_COLOURS:
         return None
     image = base.indexed.copy()
     palette = list(base.palette)
@@ -109,8 +118,50 @@ def _compose_palette(base: Base, paints: list[Paint]) -> Image.Image | None:
         indices = _lookup(paint.mask, _ramp_lut(start, levels))
         indices.putpalette(palette)  # makes it a P image with these raw indices
         image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
+    for layer, (x, y) in colour_layers:
+        colours, indices, inked = _indexed_layer(layer, base.mean_colour((x, y, x + layer.width, y + layer.height)),
+                                                 min(share, MAX_EMOJI_COLOURS))
+        start = len(palette) // 3
+        palette.extend(colours)
+        indices = _lookup(indices, _offset_lut(start))
+        indices.putpalette(palette)
+        image.paste(indices, (x, y), inked)
     image.putpalette(palette)
     return image
+
+
+# Palette entries per colour glyph on a palette card: 64 keep an 80 px emoji's shading
+# (compared at 3x zoom against the RGB card); fewer than 24 and the card goes RGB instead.
+MAX_EMOJI_COLOURS = 64
+MIN_EMOJI_COLOURS = 24
+
+
+@lru_cache(maxsize=256)
+def _offset_lut(start: int) -> tuple[int, ...]:
+    return tuple(min(255, start + i) for i in range(256))
+
+
+_layer_cache: dict[tuple, tuple[tuple[int, ...], Image.Image, Image.Image]] = {}
+
+
+def _indexed_layer(layer: Image.Image, under: tuple[int, int, int], colours: int
+                   ) -> tuple[tuple[int, ...], Image.Image, Image.Image]:
+    """A colour layer (RGBA) flattened on ``under`` and quantised to ``colours`` entries:
+    (flat RGB palette, indices as an L image, where it is inked as an L mask). Cached."""
+    key = (layer.size, hash(layer.tobytes()), under, colours)
+    found = _layer_cache.get(key)
+    if found is None:
+        flat = Image.new("RGB", layer.size, under)
+        flat.paste(layer, (0, 0), layer)
+        quantised = flat.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        used = (quantised.getextrema()[1] or 0) + 1  # type: ignore[index, operator]
+        palette = tuple((quantised.getpalette() or [])[: used * 3])
+        indices = Image.frombytes("L", quantised.size, quantised.tobytes())
+        found = (palette, indices, _lookup(layer.getchannel("A"), _INKED))
+        if len(_layer_cache) > 512:
+            _layer_cache.clear()
+        _layer_cache[key] = found
+    return found
 
 
 _INKED = (0, *([255] * 255))  # coverage > 0: the paint owns the pixel
@@ -188,8 +239,21 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
         if box.lines:
             canvas.text(book, list(box.lines), box.family, box.weight, size, box.lang, box.color)
     paints = [p for p in (_clip(p, canvas.size) for p in canvas.paints) if p is not None]
-    if base.indexed is not None and not canvas.colour_layers:
-        image = _compose_palette(base, paints)
+    layers = [c for c in (_clip_layer(layer, at, canvas.size) for layer, at in canvas.colour_layers) if c]
+    if base.indexed is not None:
+        image = _compose_palette(base, paints, layers)
         if image is not None:
-            return Drawn(image, base.reference, [(p.box[1], p.box[3]) for p in paints])
+            dirty = [(p.box[1], p.box[3]) for p in paints] + [(y, y + img.height) for img, (_, y) in layers]
+            return Drawn(image, base.reference, dirty)
     return Drawn(_compose_rgb(base, paints, canvas.colour_layers))
+
+
+def _clip_layer(layer: Image.Image, at: tuple[int, int], size: tuple[int, int]
+                ) -> tuple[Image.Image, tuple[int, int]] | None:
+    x, y = at
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(size[0], x + layer.width), min(size[1], y + layer.height)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    if (x0, y0, x1, y1) == (x, y, x + layer.width, y + layer.height):
+        return layer, at
+    return layer.crop((x0 - x, y0 - y, x1 - x, y1 - y)), (x0, y0)
