@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from PIL import Image, ImageChops
+from PIL import Image
 
 from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
 from ..template import RGBA
 from .canvas import Base, base_for, rounded_rect_mask
 from .png import Reference
-from .text import ink_line
+from .text import coverage, line_pieces
 
 # Coverage levels per paint in a palette card. 16 levels look the same as 32 or 256 on
 # antialiased text at card sizes (compared side by side at 3x zoom) and compress ~10 % smaller.
@@ -54,26 +54,16 @@ class _Canvas:
 
     def text(self, book: FontBook, lines: list[PlacedLine], family: str, weight: str, size: int, lang: str,
              color: RGBA, under: tuple[int, int, int] | None = None) -> None:
-        inks = []
+        """Add a box's lines as one paint (its pieces pasted into one coverage mask)."""
+        placed = []
         for line in lines:
-            ink = ink_line(book, line.text, family, weight, size, lang, line.direction)
-            pen = (round(line.x), round(line.baseline))
-            inks.append((ink, pen[0] + ink.origin[0], pen[1] + ink.origin[1]))
-            for layer, (dx, dy) in ink.colour_layers:
-                self.colour_layers.append((layer, (pen[0] + dx, pen[1] + dy)))
-        inks = [i for i in inks if i[0].mask.width and i[0].mask.height]
-        if not inks:
-            return
-        x0 = min(x for _, x, _ in inks)
-        y0 = min(y for _, _, y in inks)
-        x1 = max(x + ink.mask.width for ink, x, _ in inks)
-        y1 = max(y + ink.mask.height for ink, _, y in inks)
-        mask = Image.new("L", (x1 - x0, y1 - y0), 0)
-        for ink, x, y in inks:
-            region = (x - x0, y - y0, x - x0 + ink.mask.width, y - y0 + ink.mask.height)
-            # Lines may overlap (descenders): merge with what is there instead of overwriting it.
-            mask.paste(ImageChops.lighter(mask.crop(region), ink.mask), region[:2])
-        self.paints.append(Paint(color, mask, (x0, y0), under))
+            drawn = line_pieces(book, line.text, family, weight, size, lang, line.direction)
+            px, py = round(line.x), round(line.baseline)
+            placed += [(piece, px + left, py + top) for piece, left, top in drawn.pieces]
+            self.colour_layers += [(layer, (px + dx, py + dy)) for layer, (dx, dy) in drawn.colour_layers]
+        inked = coverage(placed)
+        if inked is not None:
+            self.paints.append(Paint(color, inked[0], inked[1], under))
 
 
 def _blend(color: RGBA, under: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -22,7 +22,7 @@ from ..fonts import Face, FontBook, Run, shapeable
 from ..fonts.pieces import split_pieces
 from .pieces import Piece, rendered_piece
 
-__all__ = ["Ink", "ink_line", "visual_order"]
+__all__ = ["Ink", "LinePieces", "coverage", "ink_line", "line_pieces", "visual_order"]
 
 _EMOJI_CACHE_SIZE = 2048
 _emoji_cache: OrderedDict[tuple[Face, str, int], tuple[Image.Image, float, float] | None] = OrderedDict()
@@ -89,27 +89,28 @@ def _emoji_glyph(book: FontBook, face: Face, cluster: str, size: int) -> tuple[I
     return result
 
 
-def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lang: str,
-             direction: str | None = None) -> Ink:
-    """Ink ``text`` as one line at ``size`` px.
+@dataclass
+class LinePieces:
+    """A line as rendered pieces: each with its top-left relative to the pen."""
 
-    ``direction`` ("ltr"/"rtl") sets the paragraph's base direction; ``None`` takes the
-    first strong character's. Never raises on odd input: an empty or blank line gives an
-    empty 1×1 mask, characters no font has are drawn as the primary font's .notdef box.
-    """
+    pieces: list[tuple[Piece, int, int]]  # (piece with a mask, left, top)
+    colour_layers: list[tuple[Image.Image, tuple[int, int]]]
+    advance: float
+
+
+def line_pieces(book: FontBook, text: str, family: str, weight: str, size: int, lang: str,
+                direction: str | None = None) -> LinePieces:
+    """The rendered pieces of ``text`` as one line at ``size`` px, placed at the advances
+    the measurer sums (see :func:`ink_line`)."""
     base = None if direction is None else (1 if direction == "rtl" else 0)
     lang = lang or ""
-    if not size > 0:
-        return Ink(Image.new("L", (1, 1), 0), (0, 0), [], 0.0, 0, 0)
-    primary = book.font(book.primary_face(family, weight, lang, text), size)
-    ascent, descent = primary.getmetrics()
-    runs = book.runs_for(text, family, weight, lang, base)
-    raqm = book.layout_engine() == "raqm"
-
-    placed: list[tuple[Piece, int]] = []  # (piece, pen x)
+    placed: list[tuple[Piece, int, int]] = []
     colour_layers: list[tuple[Image.Image, tuple[int, int]]] = []
+    if not size > 0:
+        return LinePieces(placed, colour_layers, 0.0)
+    raqm = book.layout_engine() == "raqm"
     x = 0.0
-    for run in visual_order(runs):
+    for run in visual_order(book.runs_for(text, family, weight, lang, base)):
         if run.face.is_emoji:
             pen = x
             for cluster, adv in book.emoji_clusters(run, size):
@@ -121,27 +122,56 @@ def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lan
             x += book.run_width(run, size)
             continue
         font = book.font(run.face, size)
-        text = shapeable(run.text)
-        pieces = split_pieces(text, run.direction)
+        shaped = shapeable(run.text)
+        pieces = split_pieces(shaped, run.direction)
         if pieces is None:  # shaped whole (complex script, right to left)
-            placed.append((rendered_piece(font, run.face, size, text, run.direction, run.lang, raqm), round(x)))
+            piece = rendered_piece(font, run.face, size, shaped, run.direction, run.lang, raqm)
+            if piece.mask is not None:
+                placed.append((piece, round(x) + piece.offset[0], piece.offset[1]))
             x += book.run_width(run, size)
             continue
-        for text in pieces:  # the same pieces and advances the measurer summed
-            placed.append((rendered_piece(font, run.face, size, text, "ltr", run.lang, raqm), round(x)))
-            x += book.piece_advance(run.face, size, text, run.lang)
+        advance = book.piece_advance
+        for part in pieces:  # the same pieces and advances the measurer summed
+            piece = rendered_piece(font, run.face, size, part, "ltr", run.lang, raqm)
+            if piece.mask is not None:
+                placed.append((piece, round(x) + piece.offset[0], piece.offset[1]))
+            x += advance(run.face, size, part, run.lang)
+    return LinePieces(placed, colour_layers, x)
 
-    inked = [(p, px + p.offset[0], p.offset[1]) for p, px in placed if p.mask is not None]
-    if not inked:
-        return Ink(Image.new("L", (1, 1), 0), (0, 0), colour_layers, x, ascent, descent)
-    ox = min(left for _, left, _ in inked)
-    oy = min(top for _, _, top in inked)
-    right = max(left + p.mask.width for p, left, _ in inked)  # type: ignore[union-attr]
-    bottom = max(top + p.mask.height for p, _, top in inked)  # type: ignore[union-attr]
+
+def coverage(placed: list[tuple[Piece, int, int]]) -> tuple[Image.Image, tuple[int, int]] | None:
+    """One ``L`` mask holding every placed piece, and its top-left; None if nothing is inked."""
+    if not placed:
+        return None
+    ox = min(left for _, left, _ in placed)
+    oy = min(top for _, _, top in placed)
+    right = max(left + p.mask.width for p, left, _ in placed)  # type: ignore[union-attr]
+    bottom = max(top + p.mask.height for p, _, top in placed)  # type: ignore[union-attr]
     mask = Image.new("L", (right - ox, bottom - oy), 0)
-    for piece, left, top in inked:
-        assert piece.mask is not None
-        # Pieces may overlap (overhangs): paste white through each one's coverage.
-        mask.paste(255, (left - ox, top - oy, left - ox + piece.mask.width, top - oy + piece.mask.height),
-                   piece.mask)
-    return Ink(mask, (ox, oy), colour_layers, x, ascent, descent)
+    for piece, left, top in placed:
+        m = piece.mask
+        assert m is not None
+        # Pieces may overlap (overhangs, descenders into the next line): paste white
+        # through each one's coverage, which merges instead of overwriting.
+        mask.paste(255, (left - ox, top - oy, left - ox + m.width, top - oy + m.height), m)
+    return mask, (ox, oy)
+
+
+def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lang: str,
+             direction: str | None = None) -> Ink:
+    """Ink ``text`` as one line at ``size`` px.
+
+    ``direction`` ("ltr"/"rtl") sets the paragraph's base direction; ``None`` takes the
+    first strong character's. Never raises on odd input: an empty or blank line gives an
+    empty 1×1 mask, characters no font has are drawn as the primary font's .notdef box.
+    """
+    lang = lang or ""
+    if not size > 0:
+        return Ink(Image.new("L", (1, 1), 0), (0, 0), [], 0.0, 0, 0)
+    primary = book.font(book.primary_face(family, weight, lang, text), size)
+    ascent, descent = primary.getmetrics()
+    line = line_pieces(book, text, family, weight, size, lang, direction)
+    inked = coverage(line.pieces)
+    if inked is None:
+        return Ink(Image.new("L", (1, 1), 0), (0, 0), line.colour_layers, line.advance, ascent, descent)
+    return Ink(inked[0], inked[1], line.colour_layers, line.advance, ascent, descent)
