@@ -152,3 +152,19 @@ def test_emoji_on_a_palette_card_look_like_the_rgb_card(engine) -> None:
     # the emoji are really there, in colour: red of the rocket/flag on the title line
     colours = png.convert("RGB").crop((80, 80, 1120, 260)).getcolors(1 << 16)
     assert any(r > 180 and g < 90 and b < 90 for _, (r, g, b) in colours)
+
+
+@pytest.mark.parametrize("template", ["plain", "light", "default"])
+def test_flat_shortcut_draws_the_same_pixels_as_masked_paste(engine, template, monkeypatch) -> None:
+    """Paints over a flat stretch of the base skip the mask; the pixels must not change."""
+    from ogimage.draw import compose
+    from ogimage.draw.canvas import Base
+
+    card = engine.card(dict(FULL, title="Typesetting 「監督付き」 text — with chips"), template=template)
+    layout = engine.arrange(card)
+    fast = compose.draw_card(layout, engine.fonts).image
+    real_under = Base.under
+    monkeypatch.setattr(Base, "under", lambda self, box: (real_under(self, box)[0], None))
+    slow = compose.draw_card(layout, engine.fonts).image
+    assert fast.mode == slow.mode
+    assert ImageChops.difference(fast.convert("RGB"), slow.convert("RGB")).getbbox() is None

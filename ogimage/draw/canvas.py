@@ -31,6 +31,7 @@ class Base:
     indexed: Image.Image | None
     palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
     reference: Reference | None = None  # ``indexed``'s rows, compressed once for every card's PNG
+    flat_rows: tuple[int | None, ...] = ()  # per row of ``indexed``: the one index filling it, or None
 
     @property
     def colours(self) -> int:
@@ -39,20 +40,29 @@ class Base:
 
     def mean_colour(self, box: tuple[int, int, int, int]) -> tuple[int, int, int]:
         """The average colour of the base inside ``box`` (what antialiased text blends into)."""
+        return self.under(box)[0]
+
+    def under(self, box: tuple[int, int, int, int]) -> tuple[tuple[int, int, int], int | None]:
+        """The average colour of the base inside ``box``, and the palette index that fills
+        all of it when one does (a flat region), else None."""
         x0, y0, x1, y1 = _clip(box, self.rgba.size)
         if x1 <= x0 or y1 <= y0:
-            return self.rgba.getpixel((0, 0))[:3]
+            return self.rgba.getpixel((0, 0))[:3], None
         if self.indexed is not None:  # a histogram of palette indices: no pixel conversion
+            rows = self.flat_rows[y0:y1]
+            if rows and rows[0] is not None and rows.count(rows[0]) == len(rows):
+                index = rows[0]
+                return tuple(self.palette[3 * index : 3 * index + 3]), index  # type: ignore[return-value]
             # Every 4th pixel each way is plenty for an average, and 16x cheaper to count.
             sample = self.indexed.resize((max(1, (x1 - x0) // 4), max(1, (y1 - y0) // 4)),
                                          Image.Resampling.NEAREST, box=(x0, y0, x1, y1))
             counts = [(i, n) for i, n in enumerate(sample.histogram()) if n]
             total = sum(n for _, n in counts)
             pal = self.palette
-            return tuple(round(sum(n * pal[3 * i + c] for i, n in counts) / total)
-                         for c in range(3))  # type: ignore[return-value]
+            mean = tuple(round(sum(n * pal[3 * i + c] for i, n in counts) / total) for c in range(3))
+            return mean, None  # type: ignore[return-value]
         region = self.rgba.crop((x0, y0, x1, y1)).convert("RGB").resize((1, 1), Image.Resampling.BOX)
-        return region.getpixel((0, 0))  # type: ignore[return-value]
+        return region.getpixel((0, 0)), None  # type: ignore[return-value]
 
 
 def _clip(box: tuple[int, int, int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -167,6 +177,14 @@ def _indexed(rgba: Image.Image) -> tuple[Image.Image | None, tuple[int, ...]]:
     return indexed, tuple(palette[: used * 3])
 
 
+def _flat_rows(indexed: Image.Image) -> tuple[int | None, ...]:
+    """For each row, the palette index filling all of it, or None (shapes, logos, gradients)."""
+    width = indexed.width
+    raw = indexed.tobytes()
+    rows = (raw[y * width : (y + 1) * width] for y in range(indexed.height))
+    return tuple(row[0] if row.count(row[0]) == width else None for row in rows)
+
+
 def base_for(template: Template) -> Base:
     """The template's static layers (cached per digest). Never draw on the returned images; copy them."""
     base = _bases.get(template.digest)
@@ -178,7 +196,8 @@ def base_for(template: Template) -> Base:
                 indexed, palette = _indexed(rgba)
                 if indexed is not None:
                     rgba = indexed.convert("RGBA")  # every card starts from the same pixels, whatever its path
-                base = Base(rgba, indexed, palette, Reference(indexed) if indexed is not None else None)
+                base = Base(rgba, indexed, palette, Reference(indexed) if indexed is not None else None,
+                            _flat_rows(indexed) if indexed is not None else ())
                 _bases[template.digest] = base
     return base
 

@@ -101,13 +101,24 @@ def _compose_palette(base: Base, paints: list[Paint],
         return None
     image = base.indexed.copy()
     palette = list(base.palette)
+    painted: list[tuple[int, int, int, int]] = []
     for paint in paints:
-        under = paint.under or base.mean_colour(paint.box)
+        under, flat = base.under(paint.box)
+        if paint.under is not None:
+            under, flat = paint.under, None
+        if flat is not None and any(_overlap(paint.box, box) for box in painted):
+            flat = None  # what is under it now is an earlier paint, not the flat base
         start = len(palette) // 3
         palette.extend(_ramp(paint.color, under, levels))
-        indices = _lookup(paint.mask, _ramp_lut(start, levels))
-        indices.putpalette(palette)  # makes it a P image with these raw indices
-        image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
+        if flat is not None:  # uncovered pixels keep the flat base's index: no mask needed
+            indices = _lookup(paint.mask, (flat, *_ramp_lut(start, levels)[1:]))
+            indices.putpalette(palette)
+            image.paste(indices, paint.origin)
+        else:
+            indices = _lookup(paint.mask, _ramp_lut(start, levels))
+            indices.putpalette(palette)  # makes it a P image with these raw indices
+            image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
+        painted.append(paint.box)
     for layer, (x, y) in colour_layers:
         colours, indices, inked = _indexed_layer(layer, base.mean_colour((x, y, x + layer.width, y + layer.height)),
                                                  min(share, MAX_EMOJI_COLOURS))
@@ -152,6 +163,10 @@ def _indexed_layer(layer: Image.Image, under: tuple[int, int, int], colours: int
             _layer_cache.clear()
         _layer_cache[key] = found
     return found
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 _INKED = (0, *([255] * 255))  # coverage > 0: the paint owns the pixel
