@@ -112,7 +112,9 @@ class Check:
 
     @property
     def verdict(self) -> str:
-        return "n/a" if self.ok is None else "PASS" if self.ok else "MISS"
+        if self.ok is None:
+            return "info" if self.target == "-" else "n/a"
+        return "PASS" if self.ok else "MISS"
 
 
 @dataclass
