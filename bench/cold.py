@@ -99,16 +99,17 @@ def _run_child(args: list[str], titles: list[str]) -> dict:
 def measure(titles: list[Title], templates: tuple[str, ...] = TEMPLATES, rounds: int = 3) -> dict:
     """``{template: {method: {"ms": [[per round] per title], "bytes": [...]}}}``."""
     texts = [t.text for t in titles]
-    out: dict[str, dict] = {}
+    out: dict[str, dict] = {tpl: {} for tpl in templates}
     for tpl in templates:
-        harness = _run_child(["harness", tpl, str(rounds)], texts)
-        first: dict = {"ms": [[] for _ in texts], "bytes": [0] * len(texts)}
-        for r in range(rounds):
+        out[tpl]["harness"] = _run_child(["harness", tpl, str(rounds)], texts)
+    # Round-major, templates interleaved: slow spells of a shared machine hit every template alike.
+    for r in range(rounds):
+        for tpl in templates:
+            first = out[tpl].setdefault("first-seen", {"ms": [[] for _ in texts], "bytes": [0] * len(texts)})
             one = _run_child(["first-seen", tpl, str(r)], texts)
             for i, xs in enumerate(one["ms"]):
                 first["ms"][i] += xs
             first["bytes"] = one["bytes"]
-        out[tpl] = {"harness": harness, "first-seen": first}
     return out
 
 

@@ -1,7 +1,7 @@
 """ogimage benchmark runner: every issue-5 measurement in one run, one Markdown report.
 
     python bench/run.py                    # full run (a few minutes), writes bench/results/latest.md
-    python bench/run.py --quick            # fewer rounds, shorter loads (about a minute)
+    python bench/run.py --quick            # 2 rounds, shorter loads (about a minute)
     python bench/run.py --rounds 5         # more cold-render rounds
     python bench/run.py --skip-http        # no server processes: no HTTP load, single-flight, serve start-up
     python bench/run.py --peers-log DIR    # show the peers harness's SUMMARY lines (default /tmp/bench-peers/out/logs)
@@ -16,6 +16,7 @@ The machine is shared and noisy: compare figures from the same run, as ratios.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -56,7 +57,7 @@ class Plan:
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         if args.quick:
-            plan = cls(rounds=1, layout_runs=5, cards=200, http_seconds=3, http_repeats=1, startup_runs=3,
+            plan = cls(rounds=2, layout_runs=5, cards=200, http_seconds=3, http_repeats=1, startup_runs=3,
                        serve_runs=2)
         else:
             plan = cls(rounds=3, layout_runs=20, cards=1000, http_seconds=10, http_repeats=2, startup_runs=5,
@@ -128,7 +129,9 @@ def run(args: argparse.Namespace) -> str:
             + (f"; skipped: {', '.join(skipped)}" if skipped else "")
             + f"), {time.perf_counter() - started:.0f} s in all. The machine is shared and noisy: compare "
             "figures within this run (ratios), not across runs.\n\n## Machine\n\n" + machine_md)
-    parts = [head, *(state[s].markdown() for s in SECTIONS if s in state), summary(checks).markdown()]
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    parts = [head, *(state[s].markdown() for s in SECTIONS if s in state), summary(checks).markdown(),
+             f"Load average (1/5/15 min) at the end: {load}.\n"]
     return "\n".join(parts)
 
 
@@ -136,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer rounds and shorter loads")
-    ap.add_argument("--rounds", type=int, help="cold-render rounds (default 3; 1 with --quick)")
+    ap.add_argument("--rounds", type=int, help="cold-render rounds (default 3; 2 with --quick)")
     ap.add_argument("--skip-http", action="store_true", help="start no server (no HTTP load, single-flight, serve start-up)")
     ap.add_argument("--peers", type=Path, help="the peers' titles file (default bench/data/peers.txt)")
     ap.add_argument("--peers-log", type=Path, default=peers.DEFAULT_LOGS,
