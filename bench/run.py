@@ -60,7 +60,7 @@ class Plan:
             plan = cls(rounds=2, layout_runs=5, cards=200, http_seconds=3, http_repeats=1, startup_runs=3,
                        serve_runs=2)
         else:
-            plan = cls(rounds=3, layout_runs=20, cards=1000, http_seconds=10, http_repeats=2, startup_runs=5,
+            plan = cls(rounds=3, layout_runs=20, cards=1000, http_seconds=10, http_repeats=3, startup_runs=5,
                        serve_runs=3)
         if args.rounds is not None:
             plan = cls(**{**vars(plan), "rounds": args.rounds})
