@@ -23,6 +23,8 @@ from ..resources import fonts_dir
 from .cmap import read_coverage
 from .faces import Face, Run, _Family
 from .pieces import split_pieces
+from .shaping import Shaper
+from .shaping import available as shaping_available
 from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
                       is_ignorable, is_neutral, normalise_tag, sanitise, shapeable)
 
@@ -90,6 +92,8 @@ class FontBook:
         self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
         self.piece_advance = lru_cache(maxsize=65536)(self._piece_advance)
         engine = self.layout_engine()
+        # Measure with HarfBuzz directly when Pillow shapes with it too (raqm): same shaper, 20x less set-up.
+        self._shaper = Shaper() if engine == "raqm" and shaping_available() else None
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -455,6 +459,11 @@ class FontBook:
         return self._shaped_length(face, size, piece, "ltr", lang)
 
     def _shaped_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
+        if self._shaper is not None:
+            try:
+                return self._shaper.advance(face, size, text, direction, lang)
+            except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
+                log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", text, exc)
         font = self.font(face, size)
         if font.layout_engine == ImageFont.Layout.RAQM:
             try:
