@@ -164,6 +164,22 @@ class Service:
             self._resolved[token] = value
         return value
 
+    def peek_resolved(self, token: Hashable) -> Any | None:
+        """What :meth:`resolved` remembers for ``token``, or ``None``; never resolves."""
+        with self._resolved_lock:
+            return self._resolved.get(token)
+
+    def memory_hit(self, key: str) -> Rendered | None:
+        """The image for ``key`` if the memory cache holds it (a hit is counted, a miss is not).
+
+        For a fast path that answers repeated URLs without the full route; on
+        ``None`` it falls back to :meth:`image`, which counts the miss.
+        """
+        hit = self.memory.peek(key)
+        if hit is not None:
+            self.metrics.hit["memory"].inc()
+        return hit
+
     # -- async path (server) --------------------------------------------------
 
     async def image(self, card: Card, fmt: str = "png", key: str | None = None) -> Rendered:
