@@ -22,7 +22,7 @@ from ..service import Service
 from ..settings import Settings
 from ..signing import QueryDecodeError, parse_query, verify
 from .accesslog import AccessLog, AccessLogger, setup_logging
-from .fastpath import FastPath, Target, etag_matches
+from .fastpath import FastPath, Target, not_modified
 from .errors import install_error_handlers
 from .openapi import CARD_PARAMS, IMAGE_RESPONSES, TEMPLATE_PARAM
 
@@ -136,11 +136,8 @@ def create_app(
         scope = request.scope
         # Everything up to the content key depends only on the URL: worked out once per URL.
         target = svc.resolved((scope["path"], scope["query_string"]), lambda: resolve(request))
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                if etag_matches(value.decode("latin-1"), target.etag):
-                    return _RawResponse(b"", list(target.headers), 304)
-                break
+        if not_modified(scope, target.etag):
+            return _RawResponse(b"", list(target.headers), 304)
         rendered = await svc.image(target.card, target.fmt, target.key)
         body = rendered.body
         headers = [

@@ -72,14 +72,9 @@ class FastPath:
         target: Target | None = self.service.peek_resolved((path, scope["query_string"]))
         if target is None:
             return False
-        status = 200
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                if etag_matches(value.decode("latin-1"), target.etag):
-                    status = 304
-                break
+        status = 304 if not_modified(scope, target.etag) else 200
         if status == 304:
-            headers = target.headers
+            headers = list(target.headers)  # a copy: no one downstream may change the shared list
             body = b""
             level = "-"
         else:
@@ -106,6 +101,14 @@ class FastPath:
         self.metrics.observe_request(route, status, elapsed)
         self.log(method, path, status, len(body), elapsed, level)
         return True
+
+
+def not_modified(scope: Scope, etag: str) -> bool:
+    """Whether the request's ``If-None-Match`` (if any) matches ``etag``."""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return etag_matches(value.decode("latin-1"), etag)
+    return False
 
 
 def etag_matches(header: str, etag: str) -> bool:
