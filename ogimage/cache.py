@@ -86,6 +86,17 @@ class MemoryCache(Generic[V]):
                 self.hits += 1
             return value
 
+    def peek(self, key: str) -> V | None:
+        """Like :meth:`get`, but a miss is not counted: for a fast path that falls back to ``get``."""
+        lru = self._lru
+        if lru is None:
+            return None
+        with self._lock:
+            value = lru.get(key)
+            if value is not None:
+                self.hits += 1
+            return value
+
     def put(self, key: str, value: V) -> bool:
         """Store ``value``, evicting the least recently used; ``False`` if too big."""
         lru = self._lru

@@ -45,9 +45,10 @@ log = logging.getLogger("ogimage.service")
 
 T = TypeVar("T")
 
-# How many URLs -> content keys to remember (a few hundred bytes each).
-RESOLVED_ENTRIES = 4096
-_MISSING = object()
+# URLs -> content keys remembered, bounded by their size: a URL may carry up to
+# 16 KiB of query (ignored parameters included), and its card holds the decoded text.
+RESOLVED_BYTES = 8 << 20
+_RESOLVED_OVERHEAD = 1024  # card, key, headers and the entry itself, beyond the URL's text
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
 
@@ -69,6 +70,12 @@ class Rendered:
 def etag_for(key: str) -> str:
     """The strong ETag of the image with this content key."""
     return f'"{key[:32]}"'
+
+
+def _token_cost(token: Hashable) -> int:
+    """What remembering ``token`` costs: twice its text (the URL, and the card decoded from it)."""
+    parts = token if isinstance(token, tuple) else (token,)
+    return _RESOLVED_OVERHEAD + 2 * sum(len(p) for p in parts if isinstance(p, (str, bytes)))
 
 
 class Service:
@@ -113,7 +120,10 @@ class Service:
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._render_ewma = 0.05
         self._template_names: frozenset[str] | None = None
-        self._resolved: LRUCache[Hashable, Any] = LRUCache(maxsize=RESOLVED_ENTRIES)
+        # Values are (resolved value, cost in bytes).
+        self._resolved: LRUCache[Hashable, tuple[Any, int]] = LRUCache(
+            maxsize=RESOLVED_BYTES, getsizeof=lambda entry: entry[1]
+        )
         self._resolved_lock = threading.Lock()
         self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
@@ -156,13 +166,34 @@ class Service:
         asks once per distinct URL. Errors are not memoised.
         """
         with self._resolved_lock:
-            hit = self._resolved.get(token, _MISSING)
-        if hit is not _MISSING:
-            return hit  # type: ignore[no-any-return]
+            hit = self._resolved.get(token)
+        if hit is not None:
+            return hit[0]  # type: ignore[no-any-return]
         value = resolve()
+        entry = (value, _token_cost(token))
         with self._resolved_lock:
-            self._resolved[token] = value
+            try:
+                self._resolved[token] = entry
+            except ValueError:  # larger than the whole memo: not remembered
+                pass
         return value
+
+    def peek_resolved(self, token: Hashable) -> Any | None:
+        """What :meth:`resolved` remembers for ``token``, or ``None``; never resolves."""
+        with self._resolved_lock:
+            hit = self._resolved.get(token)
+        return None if hit is None else hit[0]
+
+    def memory_hit(self, key: str) -> Rendered | None:
+        """The image for ``key`` if the memory cache holds it (a hit is counted, a miss is not).
+
+        For a fast path that answers repeated URLs without the full route; on
+        ``None`` it falls back to :meth:`image`, which counts the miss.
+        """
+        hit = self.memory.peek(key)
+        if hit is not None:
+            self.metrics.hit["memory"].inc()
+        return hit
 
     # -- async path (server) --------------------------------------------------
 

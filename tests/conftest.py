@@ -25,3 +25,18 @@ def engine():
     from ogimage.engine import Engine
 
     return Engine()
+
+
+@pytest.fixture(autouse=True)
+def _ogimage_log_level():
+    """Each test starts with the ``ogimage`` logger's level as it found it.
+
+    Building an app sets that level (``OGIMAGE_LOG_LEVEL``, default info); without
+    this, whether a later test sees INFO records would depend on test order.
+    """
+    import logging
+
+    logger = logging.getLogger("ogimage")
+    level = logger.level
+    yield
+    logger.setLevel(level)

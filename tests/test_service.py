@@ -170,3 +170,21 @@ def test_warm_up_gates_readiness_and_makes_the_first_card_cheap() -> None:
             assert engine.template(name).digest in _bases
     finally:
         service.close()
+
+
+def test_resolved_urls_are_bounded_by_size(tmp_path: Path):
+    from ogimage import service as service_module
+
+    svc = make_service(tmp_path)
+    calls = []
+    query = b"title=x&junk=" + b"a" * 16_000  # ignored parameters still make a long URL
+    for i in range(1000):
+        token = ("/api/og/default", query + str(i).encode())
+        assert svc.resolved(token, lambda i=i: calls.append(i) or i) == i
+    assert len(calls) == 1000
+    assert svc._resolved.currsize <= service_module.RESOLVED_BYTES
+    assert len(svc._resolved) < 1000
+    # The most recent URLs are remembered and answered without resolving again.
+    last = ("/api/og/default", query + b"999")
+    assert svc.peek_resolved(last) == 999 and svc.resolved(last, lambda: -1) == 999
+    assert svc.peek_resolved(("/api/og/default", query + b"0")) is None

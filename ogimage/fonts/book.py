@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import struct
 import threading
 import tomllib
 import unicodedata
@@ -34,6 +35,20 @@ __all__ = ["FontBook"]
 
 _FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 _FONT_CACHE_SIZE = 256
+# Pillow font objects are bounded by their memory too: each holds a FreeType face,
+# about the size of its share of the font file once used (~3 MB for one CJK face).
+_FONT_CACHE_BYTES = 16 << 20
+
+
+def _face_cost(path: Path) -> int:
+    """Roughly what a Pillow font object of a face in ``path`` holds: the file's size over its faces."""
+    try:
+        with open(path, "rb") as fh:
+            tag, _version, faces = struct.unpack(">4sII", fh.read(12))
+        size = path.stat().st_size
+    except (OSError, struct.error):
+        return 1 << 20
+    return size // faces if tag == b"ttcf" and faces else size
 
 
 def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
@@ -84,6 +99,8 @@ class FontBook:
         self._coverage: dict[tuple[Path, int], frozenset[int]] = {}
         self._all_coverage: frozenset[int] | None = None
         self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
+        self._font_bytes = 0  # the estimated cost of the fonts in self._fonts
+        self._face_costs: dict[Path, int] = {}
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
         self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
@@ -312,10 +329,21 @@ class FontBook:
         except OSError as exc:
             raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
         with self._lock:
+            if key not in self._fonts:
+                self._font_bytes += self._font_cost(key[0])
             self._fonts[key] = font
-            while len(self._fonts) > _FONT_CACHE_SIZE:
-                self._fonts.popitem(last=False)
+            while len(self._fonts) > 1 and (
+                len(self._fonts) > _FONT_CACHE_SIZE or self._font_bytes > _FONT_CACHE_BYTES
+            ):
+                (old, _size), _font = self._fonts.popitem(last=False)
+                self._font_bytes -= self._font_cost(old)
         return font
+
+    def _font_cost(self, face: Face) -> int:
+        cost = self._face_costs.get(face.path)
+        if cost is None:
+            cost = self._face_costs[face.path] = _face_cost(face.path)
+        return cost
 
     # ---------------------------------------------------------------- itemising
 

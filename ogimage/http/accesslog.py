@@ -1,9 +1,26 @@
-"""One structured access log line and one metrics observation per request."""
+"""One structured access log line and one metrics observation per request.
+
+Logging a line costs more than answering a cached card, so the line is made
+cheaply and still goes through :mod:`logging` (the ``ogimage.access`` logger,
+its level, filters and handlers all apply):
+
+- :class:`AccessLogger` copies a pre-filled :class:`logging.LogRecord` instead
+  of building one (``Logger.info`` looks up the caller's frame, thread and
+  process on every call).
+- :func:`setup_logging` writes through a :class:`BufferedStreamHandler`:
+  lines are flushed a few times a second, or at once for warnings and worse,
+  instead of one write system call per line; and the time stamp is formatted
+  once per second (:class:`CachedTimeFormatter`).
+"""
 
 from __future__ import annotations
 
+import io
 import logging
+import sys
+import threading
 import time
+from typing import Any, TextIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,6 +29,40 @@ from ..settings import Settings
 
 access_log = logging.getLogger("ogimage.access")
 
+LINE = 'method=%s path="%s" status=%d bytes=%d ms=%.2f cache=%s'
+# How often buffered log lines reach the stream, at the latest (seconds).
+FLUSH_INTERVAL = 0.2
+
+
+class AccessLogger:
+    """Emits the access line of a request to ``ogimage.access``, cheaply.
+
+    The record is a copy of one made on the first line (same thread, process
+    and source location: lines always come from the event loop), with its
+    time, message and arguments filled in.
+    """
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+        self._base: dict[str, Any] | None = None
+
+    def __call__(self, method: str, path: str, status: int, nbytes: int, seconds: float, level: str) -> None:
+        if not self.enabled or not access_log.isEnabledFor(logging.INFO):
+            return
+        now = time.time()
+        base = self._base
+        if base is None:
+            record = access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, LINE, (), None, "AccessLog")
+            base = self._base = dict(record.__dict__)
+        record = logging.LogRecord.__new__(logging.LogRecord)
+        fields = record.__dict__
+        fields.update(base)
+        fields["created"] = now
+        fields["msecs"] = int((now - int(now)) * 1000) + 0.0
+        fields["relativeCreated"] = base["relativeCreated"] + (now - base["created"]) * 1000.0
+        fields["args"] = (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
+        access_log.handle(record)
+
 
 class AccessLog:
     """One structured line and one metrics observation per HTTP request."""
@@ -19,7 +70,7 @@ class AccessLog:
     def __init__(self, app: ASGIApp, metrics: Metrics, enabled: bool = True) -> None:
         self.app = app
         self.metrics = metrics
-        self.enabled = enabled
+        self.log = AccessLogger(enabled)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -48,17 +99,78 @@ class AccessLog:
             route = scope.get("route")
             route_name = getattr(route, "path", None) or "unmatched"
             self.metrics.observe_request(route_name, status, elapsed)
-            if self.enabled:
-                access_log.info(
-                    'method=%s path="%s" status=%d bytes=%d ms=%.2f cache=%s',
-                    scope["method"], scope["path"].replace('"', "%22"), status, nbytes, elapsed * 1000, level,
-                )
+            self.log(scope["method"], scope["path"], status, nbytes, elapsed, level)
+
+
+class CachedTimeFormatter(logging.Formatter):
+    """A :class:`logging.Formatter` that formats the local time once per second."""
+
+    _second = -1
+    _text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return self.default_msec_format % (self._text, record.msecs)
+
+
+class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that flushes every ``interval`` seconds, and at once from ``WARNING`` up.
+
+    A daemon thread does the periodic flush; :func:`logging.shutdown` (at
+    exit) flushes what is left.
+    """
+
+    def __init__(self, stream: TextIO, interval: float = FLUSH_INTERVAL) -> None:
+        super().__init__(stream)
+        self.interval = interval
+        self._pending = False
+        self._flusher = threading.Thread(target=self._flush_forever, name="ogimage-log-flush", daemon=True)
+        self._flusher.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            msg = self.format(record)
+            self.stream.write(msg + self.terminator)
+            if record.levelno >= logging.WARNING:
+                self.flush()
+            else:
+                self._pending = True
+        except RecursionError:
+            raise
+        except Exception:
+            self.handleError(record)
+
+    def flush(self) -> None:
+        self._pending = False
+        super().flush()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            if self._pending:
+                self.flush()
+
+
+def _buffered_stderr() -> TextIO:
+    """Standard error with a block buffer (``sys.stderr`` flushes every line), else ``sys.stderr``."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):  # replaced by a test harness, or closed
+        return sys.stderr
+    encoding = getattr(sys.stderr, "encoding", None) or "utf-8"
+    return open(fd, "w", buffering=1 << 16, encoding=encoding, errors="backslashreplace", closefd=False)
 
 
 def setup_logging(settings: Settings) -> None:
+    """Give the ``ogimage`` loggers a level and, unless configured already, a buffered stderr handler."""
     logger = logging.getLogger("ogimage")
     logger.setLevel(settings.log_level.upper())
     if not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler = BufferedStreamHandler(_buffered_stderr())
+        handler.setFormatter(CachedTimeFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         logger.addHandler(handler)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -18,12 +17,12 @@ from fastapi.routing import APIRoute
 from starlette.routing import request_response
 
 from .. import __version__
-from ..card import Card
 from ..errors import CardError, OgImageError
 from ..service import Service
 from ..settings import Settings
 from ..signing import QueryDecodeError, parse_query, verify
-from .accesslog import AccessLog, setup_logging
+from .accesslog import AccessLog, AccessLogger, setup_logging
+from .fastpath import FastPath, Target, not_modified
 from .errors import install_error_handlers
 from .openapi import CARD_PARAMS, IMAGE_RESPONSES, TEMPLATE_PARAM
 
@@ -124,24 +123,21 @@ def create_app(
             return name, fmt
         return template, svc.format(fmt_param)
 
-    def resolve(request: Request) -> _Target:
+    def resolve(request: Request) -> Target:
         fields, immutable = read_query(request)
         name, fmt = split_template(request.path_params["template"], fields)
         card = svc.card(fields, name)
         key = svc.key(card, fmt)
         etag = svc.etag(key)
         cc = cache_control_immutable if immutable else cache_control
-        return _Target(card, fmt, key, etag, [(b"etag", etag.encode()), (b"cache-control", cc.encode())])
+        return Target(card, fmt, key, etag, [(b"etag", etag.encode()), (b"cache-control", cc.encode())])
 
     async def image(request: Request) -> Response:
         scope = request.scope
         # Everything up to the content key depends only on the URL: worked out once per URL.
         target = svc.resolved((scope["path"], scope["query_string"]), lambda: resolve(request))
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                if _etag_matches(value.decode("latin-1"), target.etag):
-                    return _RawResponse(b"", list(target.headers), 304)
-                break
+        if not_modified(scope, target.etag):
+            return _RawResponse(b"", list(target.headers), 304)
         rendered = await svc.image(target.card, target.fmt, target.key)
         body = rendered.body
         headers = [
@@ -200,18 +196,9 @@ def create_app(
 
     install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
+    # Outside AccessLog (it logs what it answers itself): exact repeats of image URLs.
+    app.add_middleware(FastPath, service=svc, metrics=metrics, log=AccessLogger(settings.access_log))
     return app
-
-
-@dataclass(frozen=True, slots=True)
-class _Target:
-    """What an image URL resolves to: the card, its format, key and fixed headers."""
-
-    card: Card
-    fmt: str
-    key: str
-    etag: str
-    headers: list[tuple[bytes, bytes]]
 
 
 class _RawResponse(Response):
@@ -235,15 +222,6 @@ def _lean_route(app: FastAPI, path: str, endpoint: Callable[[Request], Awaitable
     route = app.router.routes[-1]
     assert isinstance(route, APIRoute) and route.path == path
     route.app = request_response(endpoint)
-
-
-def _etag_matches(header: str, etag: str) -> bool:
-    """``If-None-Match`` uses the weak comparison: ``W/`` is ignored; ``*`` matches."""
-    for candidate in header.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or candidate.removeprefix("W/") == etag:
-            return True
-    return False
 
 
 def _log_startup(svc: Service) -> None:

@@ -12,6 +12,15 @@ from ..metrics import multiprocess_dir
 from ..settings import Settings
 
 
+def fastest_loop_and_http() -> tuple[str, str]:
+    """uvloop and httptools when installed (they are dependencies), else the pure-Python ones."""
+    import importlib.util
+
+    loop = "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
+    return loop, http
+
+
 def run(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
     """Serve with uvicorn (``ogimage serve``). Each worker builds its app from the environment."""
     import uvicorn
@@ -25,6 +34,7 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stopped)
     workers = workers or settings.workers
+    loop, http = fastest_loop_and_http()
     # Several workers: let them share metrics, so /metrics in any one shows them all.
     shared_metrics = None
     if workers > 1 and multiprocess_dir() is None:
@@ -37,6 +47,8 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
             host=host or settings.host,
             port=port or settings.port,
             workers=workers,
+            loop=loop,
+            http=http,
             log_level=settings.log_level,
             access_log=False,  # ogimage.access logs each request, with the cache level
             server_header=False,

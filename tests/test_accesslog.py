@@ -1,0 +1,78 @@
+"""The cheap access log: records like Logger.info's, buffered writes, one time stamp per second."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+import pytest
+
+from ogimage.http.accesslog import AccessLogger, BufferedStreamHandler, CachedTimeFormatter
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+class Recording(io.StringIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushes = 0
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+
+def test_access_logger_records_carry_what_a_handler_needs(caplog: pytest.LogCaptureFixture):
+    log = AccessLogger()
+    with caplog.at_level(logging.INFO, logger="ogimage.access"):
+        log("GET", '/api/og/"x"', 200, 1234, 0.0015, "memory")
+        log("HEAD", "/api/og-default", 304, 0, 0.0002, "-")
+    first, second = [r for r in caplog.records if r.name == "ogimage.access"]
+    assert first.getMessage() == 'method=GET path="/api/og/%22x%22" status=200 bytes=1234 ms=1.50 cache=memory'
+    assert second.getMessage().startswith("method=HEAD path=\"/api/og-default\" status=304 bytes=0 ")
+    assert first.levelname == "INFO" and first.name == "ogimage.access"
+    assert second.created >= first.created and 0 <= second.msecs < 1000
+    assert second.relativeCreated >= first.relativeCreated
+    # Every record is its own object: a handler may keep it.
+    assert first is not second and first.args != second.args
+    text = CachedTimeFormatter(FORMAT).format(second)
+    assert text.endswith(" INFO ogimage.access " + second.getMessage())
+
+
+def test_access_logger_off_or_below_level_emits_nothing(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.INFO, logger="ogimage.access"):
+        AccessLogger(enabled=False)("GET", "/", 200, 0, 0.0, "-")
+    with caplog.at_level(logging.WARNING, logger="ogimage.access"):
+        AccessLogger()("GET", "/", 200, 0, 0.0, "-")
+    assert not [r for r in caplog.records if r.name == "ogimage.access"]
+
+
+def test_cached_time_formatter_matches_logging_formatter():
+    plain, cached = logging.Formatter(FORMAT), CachedTimeFormatter(FORMAT)
+    for created in (1_700_000_000.123, 1_700_000_000.999, 1_700_000_001.0, 1_700_000_000.5):
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "m %d", (1,), None)
+        record.created, record.msecs = created, int((created - int(created)) * 1000) + 0.0
+        assert cached.format(record) == plain.format(record)
+
+
+def test_buffered_handler_flushes_warnings_at_once_and_info_later():
+    stream = Recording()
+    handler = BufferedStreamHandler(stream, interval=3600)  # the flusher thread stays asleep
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.handle(logging.LogRecord("x", logging.INFO, __file__, 1, "routine", None, None))
+    assert stream.getvalue() == "INFO routine\n" and stream.flushes == 0
+    handler.handle(logging.LogRecord("x", logging.WARNING, __file__, 1, "alarm", None, None))
+    assert stream.getvalue().endswith("WARNING alarm\n") and stream.flushes == 1
+    handler.flush()  # what logging.shutdown does at exit
+    assert stream.flushes == 2
+
+
+def test_buffered_handler_flushes_pending_lines_in_the_background():
+    stream = Recording()
+    handler = BufferedStreamHandler(stream, interval=0.01)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    handler.handle(logging.LogRecord("x", logging.INFO, __file__, 1, "routine", None, None))
+    deadline = time.monotonic() + 10
+    while stream.flushes == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert stream.flushes >= 1
