@@ -339,3 +339,18 @@ def test_odd_strings_do_not_crash(book, text):
     assert book.measurer("Inter", "bold", "ja")(text, 40) >= 0
     book.missing(text)
     assert book.measurer("Inter", "bold", "ja")("", 40) == 0
+
+
+@given(st.lists(st.tuples(st.integers(0, 0x2FFFF), st.integers(0, 300)), max_size=8))
+@settings(max_examples=200, deadline=None)
+def test_coverage_bitmap_is_the_set_of_its_ranges(spans):
+    from ogimage.fonts.cmap import Coverage
+
+    ranges = [(a, a + n) for a, n in spans]
+    expected = {cp for a, b in ranges for cp in range(a, b + 1)}
+    cov = Coverage.from_ranges(ranges)
+    assert set(cov) == expected and len(cov) == len(expected)
+    probes = {p for a, b in ranges for p in (a - 1, a, b, b + 1)} | {0, 0x10FFFF, -1}
+    assert all((p in cov) == (p in expected) for p in probes)
+    other = Coverage.from_codepoints([0x41, 0x3042])
+    assert set(cov | other) == expected | {0x41, 0x3042}

@@ -21,7 +21,7 @@ from PIL import ImageFont, features
 
 from ..errors import FontError
 from ..resources import fonts_dir
-from .cmap import read_coverage
+from .cmap import Coverage, read_coverage
 from .faces import Face, Run, _Family
 from .pieces import split_pieces
 from .shaping import Shaper
@@ -96,8 +96,8 @@ class FontBook:
 
         self._lock = threading.RLock()
         self._digest: str | None = None
-        self._coverage: dict[tuple[Path, int], frozenset[int]] = {}
-        self._all_coverage: frozenset[int] | None = None
+        self._coverage: dict[tuple[Path, int], Coverage] = {}
+        self._all_coverage: Coverage | None = None
         self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
         self._font_bytes = 0  # the estimated cost of the fonts in self._fonts
         self._face_costs: dict[Path, int] = {}
@@ -292,7 +292,7 @@ class FontBook:
                 return fam
         return None
 
-    def coverage(self, face: Face) -> frozenset[int]:
+    def coverage(self, face: Face) -> Coverage:
         """The code points ``face``'s cmap maps, read once per face (and shared between
         faces whose cmap tables are byte-identical, e.g. a CJK face's Regular and Bold)."""
         key = (face.path, face.index)
@@ -448,14 +448,14 @@ class FontBook:
                             unicodedata.name(ch, "(unassigned or private use)"))
         return out
 
-    def _union_coverage(self) -> frozenset[int]:
+    def _union_coverage(self) -> Coverage:
         if self._all_coverage is None:
             faces = {(f.path, f.index): f for fam in self._families.values()
                      for faces in fam.weights.values() for f in faces.values()}
-            cover: set[int] = set()
+            cover = Coverage()
             for face in faces.values():
-                cover |= self.coverage(face)
-            self._all_coverage = frozenset(cover)
+                cover = cover | self.coverage(face)
+            self._all_coverage = cover
         return self._all_coverage
 
     # ---------------------------------------------------------------- measuring
