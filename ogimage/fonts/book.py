@@ -435,11 +435,10 @@ class FontBook:
         Controls, format characters (ZWJ, bidi marks …) and variation selectors are not
         reported. Each missing character is logged once per book at WARNING.
         """
-        cover = self._union_coverage()
         out: list[str] = []
         for ch in dict.fromkeys(text):
             cp = ord(ch)
-            if cp in cover or is_ignorable(cp):
+            if is_ignorable(cp) or self._covered(cp):
                 continue
             out.append(ch)
             if ch not in self._reported:
@@ -447,6 +446,13 @@ class FontBook:
                 log.warning("no bundled font covers U+%04X %s", cp,
                             unicodedata.name(ch, "(unassigned or private use)"))
         return out
+
+    def _covered(self, cp: int) -> bool:
+        """Whether any face covers ``cp``: the cmaps already read (by itemising) first, so a
+        card whose characters all found a font reads no other font's cmap."""
+        if self._all_coverage is None and any(cp in cov for cov in list(self._coverage.values())):
+            return True
+        return cp in self._union_coverage()
 
     def _union_coverage(self) -> Coverage:
         if self._all_coverage is None:

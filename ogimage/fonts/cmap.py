@@ -13,69 +13,59 @@ __all__ = ["Coverage", "read_coverage"]
 
 
 class Coverage:
-    """A set of code points kept as a bitmap: ~24 KB for a CJK face's cmap, where a
-    ``frozenset`` of its ~45,000 ints held ~3.5 MB (six such faces and their union were
-    a sixth of a worker's memory)."""
+    """A set of code points kept as one byte per code point up to the highest: ~200 KB
+    for a CJK face's cmap, where a ``frozenset`` of its ~45,000 ints held ~3.5 MB (six
+    such faces and their union were a sixth of a worker's memory). Membership is an index."""
 
-    __slots__ = ("_bits",)
+    __slots__ = ("_flags",)
 
-    def __init__(self, bits: bytes = b"") -> None:
-        self._bits = bytes(bits)
+    def __init__(self, flags: bytes = b"") -> None:
+        self._flags = bytes(flags)
 
     @classmethod
-    def from_ranges(cls, ranges: "list[tuple[int, int]]") -> "Coverage":
+    def from_ranges(cls, ranges: list[tuple[int, int]]) -> Coverage:
         """The code points of inclusive ``(first, last)`` ranges."""
         top = max((last for _, last in ranges), default=-1)
-        bits = bytearray((top >> 3) + 1 if top >= 0 else 0)
+        flags = bytearray(top + 1)
+        ones = b"\x01" * (top + 1)
         for first, last in ranges:
-            for cp in range(first, min(last, ((first >> 3) << 3) + 7) + 1):  # up to a byte boundary
-                bits[cp >> 3] |= 1 << (cp & 7)
-            lo = (first >> 3) + 1
-            hi = last >> 3  # whole bytes strictly between the edge bytes
-            if hi > lo:
-                bits[lo:hi] = b"\xff" * (hi - lo)
-            if hi >= lo:
-                for cp in range(max(first, hi << 3), last + 1):
-                    bits[cp >> 3] |= 1 << (cp & 7)
-        return cls(bytes(bits))
+            if last >= first:
+                flags[first : last + 1] = ones[: last + 1 - first]
+        return cls(flags)
 
     @classmethod
-    def from_codepoints(cls, cps: "Iterable[int]") -> "Coverage":
+    def from_codepoints(cls, cps: Iterable[int]) -> Coverage:
         """The given code points."""
         cps = list(cps)
-        bits = bytearray((max(cps) >> 3) + 1 if cps else 0)
+        flags = bytearray(max(cps) + 1 if cps else 0)
         for cp in cps:
-            bits[cp >> 3] |= 1 << (cp & 7)
-        return cls(bytes(bits))
+            flags[cp] = 1
+        return cls(flags)
 
     def __contains__(self, cp: object) -> bool:
         if not isinstance(cp, int) or cp < 0:
             return False
-        i = cp >> 3
-        return i < len(self._bits) and bool(self._bits[i] & (1 << (cp & 7)))
+        return cp < len(self._flags) and self._flags[cp] != 0
 
-    def __or__(self, other: "Coverage") -> "Coverage":
-        a, b = self._bits, other._bits
+    def __or__(self, other: Coverage) -> Coverage:
+        a, b = self._flags, other._flags
         if len(a) < len(b):
             a, b = b, a
         merged = (int.from_bytes(a, "little") | int.from_bytes(b, "little")).to_bytes(len(a), "little")
         return Coverage(merged)
 
     def __len__(self) -> int:
-        return int.from_bytes(self._bits, "little").bit_count()
+        return len(self._flags) - self._flags.count(0)
 
-    def __iter__(self) -> "Iterator[int]":
-        for i, byte in enumerate(self._bits):
-            if byte:
-                for k in range(8):
-                    if byte >> k & 1:
-                        yield (i << 3) | k
+    def __iter__(self) -> Iterator[int]:
+        flags = self._flags
+        return (cp for cp in range(len(flags)) if flags[cp])
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Coverage) and self._bits.rstrip(b"\0") == other._bits.rstrip(b"\0")
+        return isinstance(other, Coverage) and self._flags.rstrip(b"\0") == other._flags.rstrip(b"\0")
 
     def __hash__(self) -> int:
-        return hash(self._bits.rstrip(b"\0"))
+        return hash(self._flags.rstrip(b"\0"))
 
 
 _COVERAGE_BY_CMAP: dict[bytes, Coverage] = {}
