@@ -7,22 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import struct
 import threading
-import tomllib
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
 from PIL import ImageFont, features
 
 from ..errors import FontError
 from ..resources import fonts_dir
 from .cmap import Coverage, read_coverage
 from .faces import Face, Run, _Family
+from .manifest import load_extra, load_manifest
+from .objects import FontObjects
 from .pieces import split_pieces
 from .shaping import Shaper
 from .shaping import available as shaping_available
@@ -32,24 +31,6 @@ from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
 log = logging.getLogger("ogimage.fonts")
 
 __all__ = ["FontBook"]
-
-_FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
-_FONT_CACHE_SIZE = 256
-# Pillow font objects are bounded by their memory too: each holds a FreeType face,
-# about the size of its share of the font file once used (~3 MB for one CJK face).
-_FONT_CACHE_BYTES = 16 << 20
-
-
-def _face_cost(path: Path) -> int:
-    """Roughly what a Pillow font object of a face in ``path`` holds: the file's size over its faces."""
-    try:
-        with open(path, "rb") as fh:
-            tag, _version, faces = struct.unpack(">4sII", fh.read(12))
-        size = path.stat().st_size
-    except (OSError, struct.error):
-        return 1 << 20
-    return size // faces if tag == b"ttcf" and faces else size
-
 
 def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
     try:
@@ -79,12 +60,12 @@ class FontBook:
         self._manifest = Path(manifest)
         self._families: dict[str, _Family] = {}
         self._files: list[Path] = [self._manifest]
-        data = self._load_manifest(self._manifest)
+        data = load_manifest(self._manifest, self._families, self._files)
         fallback = list(data.get("fallback", []))
         self.emoji_family: str | None = data.get("emoji")
         self.default_family: str = data.get("default") or (fallback[0] if fallback else "")
         for extra in extra_dirs:
-            fallback += self._load_extra(Path(extra))
+            fallback += load_extra(Path(extra), self._families, self._files)
         unknown = [f for f in [*fallback, self.emoji_family] if f and f not in self._families]
         if unknown:
             raise FontError(f"{self._manifest}: fallback/emoji names unknown families {unknown}",
@@ -98,9 +79,7 @@ class FontBook:
         self._digest: str | None = None
         self._coverage: dict[tuple[Path, int], Coverage] = {}
         self._all_coverage: Coverage | None = None
-        self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
-        self._font_bytes = 0  # the estimated cost of the fonts in self._fonts
-        self._face_costs: dict[Path, int] = {}
+        self._objects = FontObjects()
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
         self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
@@ -114,85 +93,6 @@ class FontBook:
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
-
-    # ---------------------------------------------------------------- manifest
-
-    def _load_manifest(self, path: Path) -> dict:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise FontError(f"font manifest not found: {path}", field="manifest") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise FontError(f"{path}: not valid TOML: {exc}", field="manifest") from None
-        emoji = data.get("emoji")
-        families = data.get("families")
-        if not isinstance(families, dict) or not families:
-            raise FontError(f"{path}: needs a [families] table", field="families")
-        for name, spec in families.items():
-            self._families[name] = self._parse_family(path.parent, name, spec, name == emoji)
-        return data
-
-    def _parse_family(self, root: Path, name: str, spec: dict, is_emoji: bool) -> _Family:
-        where = f"families.{name!r}"
-        weights_spec = spec.get("weights")
-        if not isinstance(weights_spec, dict) or not weights_spec:
-            raise FontError(f"{root / 'manifest.toml'}: {where}.weights: expected a table of weights",
-                            field=f"{where}.weights")
-        weights: dict[str, dict[str, Face]] = {}
-        for weight, wspec in weights_spec.items():
-            if not isinstance(wspec, dict) or not isinstance(wspec.get("file"), str):
-                raise FontError(f"{where}.weights.{weight}: expected {{ file = …, index = … }}",
-                                field=f"{where}.weights.{weight}")
-            path = (root / wspec["file"]).resolve()
-            if not path.is_file():
-                raise FontError(f"{where}.weights.{weight}: font file not found: {path}",
-                                field=f"{where}.weights.{weight}")
-            if path not in self._files:
-                self._files.append(path)
-            w = weight.lower()
-            if isinstance(wspec.get("faces"), dict):
-                weights[w] = {normalise_tag(k): Face(path, int(i), name, w, is_emoji)
-                              for k, i in wspec["faces"].items()}
-            else:
-                weights[w] = {"": Face(path, int(wspec.get("index", 0)), name, w, is_emoji)}
-        langs = frozenset(normalise_tag(x) for x in spec.get("langs", ()))
-        return _Family(
-            name=name,
-            lang=normalise_tag(spec.get("lang", "")) or "und",
-            langs=langs,
-            weights=weights,
-            default_lang=normalise_tag(spec.get("default_lang", "")),
-            aliases={normalise_tag(k): normalise_tag(v) for k, v in spec.get("aliases", {}).items()},
-            bitmap_size=spec.get("bitmap_size"),
-        )
-
-    def _load_extra(self, folder: Path) -> list[str]:
-        """Fonts a user adds: a folder with its own ``manifest.toml`` (same format; its
-        ``fallback`` list is appended to ours), or else bare font files, each registered
-        as a family named after its name table and appended to the fallback order."""
-        manifest = folder / "manifest.toml"
-        if manifest.is_file():
-            self._files.append(manifest)
-            return list(self._load_manifest(manifest).get("fallback", []))
-        added: list[str] = []
-        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in _FONT_SUFFIXES):
-            try:
-                font = TTFont(str(path), fontNumber=0, lazy=True)
-                name = font["name"]
-                family = str(name.getDebugName(16) or name.getDebugName(1))
-                weight_class = font["OS/2"].usWeightClass if "OS/2" in font else 400
-                font.close()
-            except Exception as exc:  # noqa: BLE001 - any unreadable file is a FontError
-                raise FontError(f"{path}: not a readable font: {exc}", field="fonts") from None
-            weight = "bold" if weight_class >= 600 else "regular"
-            path = path.resolve()
-            self._files.append(path)
-            fam = self._families.get(family)
-            if fam is None:
-                fam = self._families[family] = _Family(family, "und", frozenset(), {})
-                added.append(family)
-            fam.weights.setdefault(weight, {"": Face(path, 0, family, weight)})
-        return added
 
     # ---------------------------------------------------------------- identity
 
@@ -315,35 +215,7 @@ class FontBook:
         Emoji), whatever ``size`` asks: scale its glyphs by ``size / font.size``.
         """
         fam = self._families[face.family]
-        if fam.bitmap_size:
-            size = fam.bitmap_size
-        key = (face, size)
-        with self._lock:
-            font = self._fonts.get(key)
-            if font is not None:
-                self._fonts.move_to_end(key)
-                return font
-        engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
-        try:
-            font = ImageFont.truetype(str(face.path), size=size, index=face.index, layout_engine=engine)
-        except OSError as exc:
-            raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
-        with self._lock:
-            if key not in self._fonts:
-                self._font_bytes += self._font_cost(key[0])
-            self._fonts[key] = font
-            while len(self._fonts) > 1 and (
-                len(self._fonts) > _FONT_CACHE_SIZE or self._font_bytes > _FONT_CACHE_BYTES
-            ):
-                (old, _size), _font = self._fonts.popitem(last=False)
-                self._font_bytes -= self._font_cost(old)
-        return font
-
-    def _font_cost(self, face: Face) -> int:
-        cost = self._face_costs.get(face.path)
-        if cost is None:
-            cost = self._face_costs[face.path] = _face_cost(face.path)
-        return cost
+        return self._objects.get(face, fam.bitmap_size or size)
 
     # ---------------------------------------------------------------- itemising
 

@@ -13,7 +13,6 @@ grapheme that alone is wider than the box (nothing can be done about it).
 
 from __future__ import annotations
 
-from typing import Callable
 
 from . import kinsoku as K
 from .box import ELLIPSIS, BoxSpec, Line, Measure, Memo, TextLayout, candidate_sizes, fits, max_lines

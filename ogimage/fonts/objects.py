@@ -1,0 +1,82 @@
+"""Pillow font objects, one per face and size, bounded by count and by memory."""
+
+from __future__ import annotations
+
+import struct
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from PIL import ImageFont, features
+
+from ..errors import FontError
+from .faces import Face
+
+__all__ = ["FontObjects"]
+
+FONT_CACHE_SIZE = 256
+# Pillow font objects are bounded by their memory too: each holds a FreeType face and its
+# own mapping of the file, about the size of its share of the file once used (~3 MB for
+# one CJK face).
+FONT_CACHE_BYTES = 16 << 20
+
+
+def face_cost(path: Path) -> int:
+    """Roughly what a Pillow font object of a face in ``path`` holds: the file's size over its faces."""
+    try:
+        with open(path, "rb") as fh:
+            tag, _version, faces = struct.unpack(">4sII", fh.read(12))
+        size = path.stat().st_size
+    except (OSError, struct.error):
+        return 1 << 20
+    return size // faces if tag == b"ttcf" and faces else size
+
+
+class FontObjects:
+    """``get(face, size)``: a Pillow ``FreeTypeFont``, least recently used evicted first."""
+
+    def __init__(self) -> None:
+        self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
+        self.bytes = 0  # the estimated cost of the fonts held
+        self._costs: dict[Path, int] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._fonts)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._fonts
+
+    def keys(self) -> list[tuple[Face, float]]:
+        """The (face, size) pairs held, least recently used first."""
+        with self._lock:
+            return list(self._fonts)
+
+    def cost(self, face: Face) -> int:
+        """The estimated memory of one font object of ``face``."""
+        cost = self._costs.get(face.path)
+        if cost is None:
+            cost = self._costs[face.path] = face_cost(face.path)
+        return cost
+
+    def get(self, face: Face, size: float) -> ImageFont.FreeTypeFont:
+        """The font object for ``face`` at ``size`` px, opened if needed (FontError if it cannot be)."""
+        key = (face, size)
+        with self._lock:
+            font = self._fonts.get(key)
+            if font is not None:
+                self._fonts.move_to_end(key)
+                return font
+        engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+        try:
+            font = ImageFont.truetype(str(face.path), size=size, index=face.index, layout_engine=engine)
+        except OSError as exc:
+            raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
+        with self._lock:
+            if key not in self._fonts:
+                self.bytes += self.cost(face)
+            self._fonts[key] = font
+            while len(self._fonts) > 1 and (len(self._fonts) > FONT_CACHE_SIZE or self.bytes > FONT_CACHE_BYTES):
+                (old, _size), _font = self._fonts.popitem(last=False)
+                self.bytes -= self.cost(old)
+        return font
