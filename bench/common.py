@@ -65,6 +65,9 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for ogimage subprocesses: no inherited ``OGIMAGE_*``, the repo importable,
     disk cache off (clean runs: nothing is read from an earlier run), no signing key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OGIMAGE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    # An installed package runs from byte-compiled modules; without .pyc files every start
+    # compiles ~110 modules again (~50 ms), which no user of a normal install pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env["OGIMAGE_DISK_CACHE"] = "0"
     env["OGIMAGE_SIGNING_KEY"] = ""
