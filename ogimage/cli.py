@@ -123,10 +123,17 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service with uvicorn; settings from OGIMAGE_* variables."""
-    from .server import run
     from .settings import Settings
 
     settings = Settings.from_env()  # fails here, naming the variable, before any worker starts
+    if (args.workers or settings.workers) == 1:
+        # One worker runs in this process: start warming the engine while the web framework
+        # imports (its image work runs beside the import on another core).
+        from .engine import prewarm
+
+        prewarm(settings.template_dirs, settings.font_dirs)
+    from .server import run
+
     run(settings, host=args.host, port=args.port, workers=args.workers)
     return 0
 

@@ -38,6 +38,8 @@ class Engine:
             fonts = FontBook(fonts_dir() / "manifest.toml", font_dirs) if font_dirs else FontBook.bundled()
         self.fonts = fonts
         self._lock = threading.Lock()
+        self._warm_lock = threading.Lock()
+        self._warmed = False
 
     @property
     def fonts_digest(self) -> str:
@@ -82,11 +84,16 @@ class Engine:
 
     def warm_up(self) -> None:
         """Load what the first cards would otherwise pay for: every template's static layers,
-        the font files and character maps, and BudouX's models (a few hundred ms, once)."""
-        sample = "Ag 日本語のテキスト 中文 한국어 العربية עברית ภาษาไทย हिन्दी 😀"
-        for name in self.templates.names():
-            card = Card(title=sample, description=sample, author=("A",), tags=("t",), template=name)
-            draw_layout(self.arrange(card), self.fonts)
+        the font files and character maps, and BudouX's models (a few hundred ms, once).
+        A call while another is warming waits for it; later calls return at once."""
+        with self._warm_lock:
+            if self._warmed:
+                return
+            sample = "Ag 日本語のテキスト 中文 한국어 العربية עברית ภาษาไทย हिन्दी 😀"
+            for name in self.templates.names():
+                card = Card(title=sample, description=sample, author=("A",), tags=("t",), template=name)
+                draw_layout(self.arrange(card), self.fonts)
+            self._warmed = True
 
     def status(self) -> dict[str, Any]:
         """What /readyz reports: layout engine, fonts and templates loaded."""
@@ -95,6 +102,34 @@ class Engine:
             "fonts": len(self.fonts.families),
             "templates": len(self.templates.names()),
         }
+
+
+_prewarmed: dict[tuple[tuple[Path, ...], tuple[Path, ...]], Engine] = {}
+
+
+def prewarm(template_dirs: Sequence[Path] = (), font_dirs: Sequence[Path] = ()) -> None:
+    """Build an engine and start warming it in a background thread, for a server that is
+    about to import its web framework: the warm-up's image work (quantising template
+    bases, rasterising glyphs) releases the GIL and overlaps the import. The app then takes
+    this engine with :func:`take_prewarmed` instead of building its own."""
+    key = (tuple(template_dirs), tuple(font_dirs))
+    if key in _prewarmed:
+        return
+    engine = Engine(template_dirs, font_dirs=font_dirs)
+    _prewarmed[key] = engine
+
+    def warm() -> None:
+        try:
+            engine.warm_up()
+        except Exception:  # noqa: BLE001 - the app's own warm-up reports it (and readiness)
+            pass
+
+    threading.Thread(target=warm, name="ogimage-prewarm", daemon=True).start()
+
+
+def take_prewarmed(template_dirs: Sequence[Path] = (), font_dirs: Sequence[Path] = ()) -> Engine | None:
+    """The engine :func:`prewarm` built for these folders, once (None if there is none)."""
+    return _prewarmed.pop((tuple(template_dirs), tuple(font_dirs)), None)
 
 
 _default: Engine | None = None

@@ -83,3 +83,37 @@ def test_fonts_dir_adds_coverage(tmp_path: Path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["missing_glyphs"] == [pua]
     assert main(["layout", "-t", "plain", "--title", f"Logo {pua}", "--json", "--fonts-dir", str(fonts)]) == 0
     assert json.loads(capsys.readouterr().out)["missing_glyphs"] == []
+
+
+def test_prewarmed_engine_is_taken_once_and_warm_up_runs_once(monkeypatch) -> None:
+    """`ogimage serve` with one worker warms its engine while FastAPI imports; the app takes
+    that engine, and the app's own warm-up waits for the running one instead of redoing it."""
+    from ogimage import engine as engine_module
+
+    calls = []
+    real = engine_module.Engine.warm_up
+
+    def counted(self):  # type: ignore[no-untyped-def]
+        calls.append(self)
+        real(self)
+
+    monkeypatch.setattr(engine_module.Engine, "warm_up", counted)
+    engine_module.prewarm((), ())
+    engine_module.prewarm((), ())  # a second call for the same folders builds nothing new
+    taken = engine_module.take_prewarmed((), ())
+    assert taken is not None and engine_module.take_prewarmed((), ()) is None
+    import threading
+
+    for thread in threading.enumerate():
+        if thread.name == "ogimage-prewarm":
+            thread.join(60)
+    real(taken)  # already warm: returns at once
+    assert taken._warmed
+    from ogimage.http.app import create_app
+
+    monkeypatch.setattr(engine_module, "_prewarmed", {((), ()): taken})
+    from ogimage.settings import Settings
+
+    app = create_app(Settings.from_env({"OGIMAGE_DISK_CACHE": "0"}))
+    assert app.state.service.engine is taken
+    assert len(calls) == 1  # only prewarm's thread ran the warm-up body

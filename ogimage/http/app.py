@@ -55,9 +55,10 @@ def create_app(
     if service is None:
         settings = settings if settings is not None else Settings.from_env()
         if engine is None:
-            from ..engine import Engine
+            from ..engine import Engine, take_prewarmed
 
-            engine = Engine(template_dirs=settings.template_dirs, font_dirs=settings.font_dirs)
+            engine = take_prewarmed(settings.template_dirs, settings.font_dirs) or Engine(
+                template_dirs=settings.template_dirs, font_dirs=settings.font_dirs)
         service = Service(engine, settings)
     settings = service.settings
     setup_logging(settings)
