@@ -168,3 +168,17 @@ def test_flat_shortcut_draws_the_same_pixels_as_masked_paste(engine, template, m
     slow = compose.draw_card(layout, engine.fonts).image
     assert fast.mode == slow.mode
     assert ImageChops.difference(fast.convert("RGB"), slow.convert("RGB")).getbbox() is None
+
+
+def test_many_emoji_share_one_palette(engine) -> None:
+    """Eighteen colour glyphs do not fit a share each; they are quantised together and the
+    card stays a palette PNG, with every glyph in colour."""
+    title = "😀😃😄😁😆😅🤣😂🙂🙃🫠😉😊😇🥰😍🤩😘"
+    png = decode(engine.render(engine.card({"title": title}, template="plain")))
+    assert png.mode == "P"
+    rgb = png.convert("RGB")
+    layout = engine.arrange(engine.card({"title": title}, template="plain"))
+    first, second = layout.boxes[0].lines[:2] if layout.boxes[0].name == "title" else (None, None)
+    assert first is not None and second is not None
+    yellow = [(r, g, b) for _, (r, g, b) in rgb.crop((80, 80, 1120, 260)).getcolors(1 << 16) if r > 200 and g > 150 and b < 100]
+    assert len(yellow) > 5  # the faces are yellow, in many shades

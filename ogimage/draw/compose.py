@@ -92,12 +92,13 @@ def _compose_palette(base: Base, paints: list[Paint],
     room = 256 - base.colours
     levels = MAX_LEVELS
     if paints:
-        # Colour glyphs get what text leaves, at least MIN_EMOJI_COLOURS each.
-        levels = min(MAX_LEVELS, (room - MIN_EMOJI_COLOURS * len(colour_layers)) // len(paints))
+        # Colour glyphs get what text leaves: MIN_EMOJI_COLOURS each for up to four of them.
+        levels = min(MAX_LEVELS, (room - MIN_EMOJI_COLOURS * min(4, len(colour_layers))) // len(paints))
         if levels < MIN_LEVELS:
             return None
-    share = (room - levels * len(paints)) // len(colour_layers) if colour_layers else 0
-    if colour_layers and share < MIN_EMOJI_COLOURS:
+    budget = room - levels * len(paints)
+    share = budget // len(colour_layers) if colour_layers else 0
+    if colour_layers and share < MIN_EMOJI_COLOURS and budget < 2 * MIN_EMOJI_COLOURS:
         return None
     image = base.indexed.copy()
     palette = list(base.palette)
@@ -119,14 +120,24 @@ def _compose_palette(base: Base, paints: list[Paint],
             indices.putpalette(palette)  # makes it a P image with these raw indices
             image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
         painted.append(paint.box)
-    for layer, (x, y) in colour_layers:
-        colours, indices, inked = _indexed_layer(layer, base.mean_colour((x, y, x + layer.width, y + layer.height)),
-                                                 min(share, MAX_EMOJI_COLOURS))
+    unders = [base.mean_colour((x, y, x + layer.width, y + layer.height)) for layer, (x, y) in colour_layers]
+    if share >= MIN_EMOJI_COLOURS:  # each glyph its own palette share (cached per glyph)
+        glyphs = [_indexed_layers([(layer, under)], min(share, MAX_EMOJI_COLOURS))
+                  for (layer, _), under in zip(colour_layers, unders)]
+    elif colour_layers:  # many glyphs: one palette shared by all of them
+        glyphs = [_indexed_layers(list(zip((layer for layer, _ in colour_layers), unders)), budget)]
+    else:
+        glyphs = []
+    placed = iter(colour_layers)
+    for colours, parts in glyphs:
         start = len(palette) // 3
         palette.extend(colours)
-        indices = _lookup(indices, _offset_lut(start))
-        indices.putpalette(palette)
-        image.paste(indices, (x, y), inked)
+        lut = _offset_lut(start)
+        for indices, inked in parts:
+            _, at = next(placed)
+            indices = _lookup(indices, lut)
+            indices.putpalette(palette)
+            image.paste(indices, at, inked)
     image.putpalette(palette)
     return image
 
@@ -142,23 +153,33 @@ def _offset_lut(start: int) -> tuple[int, ...]:
     return tuple(min(255, start + i) for i in range(256))
 
 
-_layer_cache: dict[tuple, tuple[tuple[int, ...], Image.Image, Image.Image]] = {}
+_layer_cache: dict[tuple, tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]] = {}
 
 
-def _indexed_layer(layer: Image.Image, under: tuple[int, int, int], colours: int
-                   ) -> tuple[tuple[int, ...], Image.Image, Image.Image]:
-    """A colour layer (RGBA) flattened on ``under`` and quantised to ``colours`` entries:
-    (flat RGB palette, indices as an L image, where it is inked as an L mask). Cached."""
-    key = (layer.size, hash(layer.tobytes()), under, colours)
+def _indexed_layers(layers: list[tuple[Image.Image, tuple[int, int, int]]], colours: int
+                    ) -> tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]:
+    """Colour layers (RGBA), each flattened on the colour under it, quantised together to
+    ``colours`` palette entries: (flat RGB palette, and per layer its indices as an ``L``
+    image and where it is inked as an ``L`` mask). Cached by content."""
+    key = (tuple((layer.size, hash(layer.tobytes()), under) for layer, under in layers), colours)
     found = _layer_cache.get(key)
     if found is None:
-        flat = Image.new("RGB", layer.size, under)
-        flat.paste(layer, (0, 0), layer)
-        quantised = flat.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        atlas = Image.new("RGB", (sum(layer.width for layer, _ in layers), max(layer.height for layer, _ in layers)))
+        x = 0
+        for layer, under in layers:  # side by side, one quantisation for all
+            atlas.paste(under, (x, 0, x + layer.width, layer.height))
+            atlas.paste(layer, (x, 0), layer)
+            x += layer.width
+        quantised = atlas.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
         used = (quantised.getextrema()[1] or 0) + 1  # type: ignore[index, operator]
         palette = tuple((quantised.getpalette() or [])[: used * 3])
         indices = Image.frombytes("L", quantised.size, quantised.tobytes())
-        found = (palette, indices, _lookup(layer.getchannel("A"), _INKED))
+        parts = []
+        x = 0
+        for layer, _ in layers:
+            parts.append((indices.crop((x, 0, x + layer.width, layer.height)), _lookup(layer.getchannel("A"), _INKED)))
+            x += layer.width
+        found = (palette, parts)
         if len(_layer_cache) > 512:
             _layer_cache.clear()
         _layer_cache[key] = found
