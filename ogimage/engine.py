@@ -28,6 +28,23 @@ RENDERER_VERSION = f"{__version__}+r2.{DEFLATE}"
 FORMATS: dict[str, str] = dict(CONTENT_TYPES)
 
 
+# One short title per script the bundled fonts serve, with its language, so warm-up opens
+# the regional CJK faces and loads each BudouX model (a first Chinese card otherwise pays
+# ~30 ms for the zh model, a first Korean card for the KR face's character map).
+WARM_UP_SAMPLES: tuple[tuple[str | None, str], ...] = (
+    ("en", "Typesetting, fonts & “quotes” — 2026"),
+    ("ja", "日本語の組版：カタカナ「テスト」"),
+    ("zh-Hans", "中文排版：开源模型"),
+    ("zh-Hant", "中文排版：開源模型"),
+    ("ko", "한국어 줄바꿈"),
+    ("th", "ภาษาไทย"),
+    ("ar", "العربية"),
+    ("he", "עברית"),
+    ("hi", "हिन्दी"),
+    (None, "😀 🚀"),
+)
+
+
 class Engine:
     """Templates and fonts, loaded once, and the pure path from a card to an image."""
 
@@ -89,9 +106,12 @@ class Engine:
         with self._warm_lock:
             if self._warmed:
                 return
-            sample = "Ag 日本語のテキスト 中文 한국어 العربية עברית ภาษาไทย हिन्दी 😀"
-            for name in self.templates.names():
-                card = Card(title=sample, description=sample, author=("A",), tags=("t",), template=name)
+            names = self.templates.names()
+            for name in names:  # each template's static layers and sizes
+                card = Card(title="Ag", description="Ag", author=("A",), tags=("t",), template=name)
+                draw_layout(self.arrange(card), self.fonts)
+            for lang, text in WARM_UP_SAMPLES:  # each script's faces, character maps and BudouX model
+                card = Card(title=text, description=text, lang=lang, template=names[0] if names else None)
                 draw_layout(self.arrange(card), self.fonts)
             self._warmed = True
 
