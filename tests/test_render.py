@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from ogimage.draw.canvas import base_image
@@ -182,3 +184,26 @@ def test_many_emoji_share_one_palette(engine) -> None:
     assert first is not None and second is not None
     yellow = [(r, g, b) for _, (r, g, b) in rgb.crop((80, 80, 1120, 260)).getcolors(1 << 16) if r > 200 and g > 150 and b < 100]
     assert len(yellow) > 5  # the faces are yellow, in many shades
+
+
+_MIXED = st.lists(
+    st.sampled_from(["😀", "👩‍👩‍👧‍👦", "🇯🇵", "1️⃣", "日本", "語の", "カタカナ", "한국어 ", "مرحبا ", "שלום ", "ไทย",
+                     "e\u0301", "Wait. ", "fi ", "—", "「", "」", "\u200d", "\ufe0f", " ", "x" * 30]),
+    min_size=1, max_size=25,
+).map("".join) | st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=_MIXED, template=st.sampled_from(["plain", "light", "default"]))
+def test_any_title_renders_a_decodable_card(engine, title: str, template: str) -> None:
+    """Pieces, the palette composer (emoji shares or one shared palette) and the PNG writer
+    never fail on what a user can type, and the PNG decodes to a full card."""
+    try:
+        card = engine.card({"title": title}, template=template)
+    except Exception as exc:  # noqa: BLE001 - a validation error is a fine answer; anything else is not
+        from ogimage.errors import CardError
+
+        assert isinstance(exc, CardError)
+        return
+    image = decode(engine.render(card))
+    assert image.size == (1200, 630) and image.mode in ("P", "RGB")
