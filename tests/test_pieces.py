@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from PIL import Image
 from hypothesis import strategies as st
 
 from ogimage.draw.text import ink_line
@@ -61,3 +62,35 @@ def test_drawn_advance_is_the_measured_width(book):
         ink = ink_line(book, title, "Inter", "bold", 64, "ja")
         assert ink.advance == pytest.approx(measure(title, 64))
         assert ink.mask.getbbox() is not None or ink.colour_layers
+
+
+@pytest.mark.parametrize("weight", ["bold", "regular"])
+def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
+    """A new piece whose glyphs are its characters' own is pasted from cached glyphs at the
+    HarfBuzz pens; it must be exactly what Pillow draws for the whole piece (kerned pairs
+    with overlapping edges included), at the title and the small sizes."""
+    from PIL import ImageChops
+
+    from ogimage.draw import pieces as rendered
+
+    def on_canvas(piece):
+        canvas = Image.new("L", (2600, 300))
+        if piece.mask is not None:
+            canvas.paste(piece.mask, (piece.offset[0] + 60, piece.offset[1] + 220))
+        return canvas
+
+    titles = sample_titles() + ["AVAW Typography Te LT r, f/ VA.", "「監督付き」？！ Ελληνικά Кириллица Vậy"]
+    compared = 0
+    for title in titles:
+        for run in book.runs(title, "Inter", weight, ""):
+            for part in split_pieces(run.text, run.direction) or []:
+                for size in (64, 41, 28):
+                    pens = book.nominal_pens(run.face, size, part, run.lang)
+                    if not pens:
+                        continue
+                    font = book.font(run.face, size)
+                    glyphs = rendered._from_glyphs(font, run.face, size, run.lang, pens)
+                    whole = rendered._render(font, part, "ltr", run.lang, True)
+                    assert ImageChops.difference(on_canvas(glyphs), on_canvas(whole)).getbbox() is None, (part, size)
+                    compared += 1
+    assert compared > 500

@@ -5,14 +5,22 @@ once for the bounding box, once to render). Cards repeat words and characters, s
 coverage of each piece (see :mod:`ogimage.fonts.pieces`) is cached per face, size,
 language and direction, bounded by pixels, and a line is inked by pasting its pieces at
 the pen positions the measurer gave them.
+
+A new piece is itself pasted from cached glyphs when it can be: Pillow draws a shaped
+string glyph by glyph, each glyph's bitmap at its pen position rounded to a whole pixel, so
+when HarfBuzz shapes the piece into its characters' own glyphs (no ligature, no contextual
+form, no mark) the piece is exactly its characters' bitmaps at those pens. A test checks
+the result is pixel-identical to Pillow rendering the piece. A new word then costs a
+shaping call and a few pastes; only glyphs never seen at that size are rasterised.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PIL import Image, ImageFont
+from PIL import Image, ImageChops, ImageFont
 
 from ..fonts import Face
 
@@ -44,15 +52,8 @@ _cached_pixels = 0
 _lock = threading.Lock()
 
 
-def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: str,
-                   direction: str, lang: str, raqm: bool) -> Piece:
-    """The coverage of ``text`` shaped as one piece (cached). Never raises for odd text:
-    a string raqm refuses inks nothing."""
-    global _cached_pixels
-    key = (face, size, text, direction, lang)
-    piece = _cache.get(key)
-    if piece is not None:
-        return piece
+def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, raqm: bool) -> Piece:
+    """Pillow renders ``text`` as one shaped string (raqm refusing it inks nothing)."""
     kw = {"direction": direction, "language": lang or None} if raqm else {}
     try:
         core, offset = font.getmask2(text, "L", anchor="ls", **kw)
@@ -63,7 +64,70 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
         mask = Image.Image()._new(core)  # the core image getmask2 returns, as an Image
         if mask.getbbox() is None:
             mask = None
-    piece = Piece(mask, (int(offset[0]), int(offset[1])))
+    return Piece(mask, (int(offset[0]), int(offset[1])))
+
+
+_glyphs: dict[tuple, Piece] = {}
+_glyph_pixels = 0
+GLYPH_CACHE_PIXELS = 4 << 20
+
+
+def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
+    """One character's glyph, rendered alone (cached, first in first out, bounded by pixels)."""
+    global _glyph_pixels
+    key = (face, size, char, lang)
+    glyph = _glyphs.get(key)
+    if glyph is None:
+        glyph = _render(font, char, "ltr", lang, True)
+        with _lock:
+            if key not in _glyphs:
+                _glyphs[key] = glyph
+                _glyph_pixels += glyph.pixels
+                while _glyph_pixels > GLYPH_CACHE_PIXELS and _glyphs:
+                    _glyph_pixels -= _glyphs.pop(next(iter(_glyphs))).pixels
+    return glyph
+
+
+def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
+                 pens: list[tuple[str, int]]) -> Piece:
+    """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
+    Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
+    placed = []
+    for char, pen in pens:
+        glyph = _glyph(font, face, size, char, lang)
+        if glyph.mask is not None:
+            placed.append((glyph.mask, ((pen + 32) >> 6) + glyph.offset[0], glyph.offset[1]))
+    if not placed:
+        return Piece(None, (0, 0))
+    x0 = min(x for _, x, _ in placed)
+    y0 = min(y for _, _, y in placed)
+    x1 = max(x + m.width for m, x, _ in placed)
+    y1 = max(y + m.height for m, _, y in placed)
+    mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    previous = None
+    for m, x, y in placed:
+        box = (x - x0, y - y0, x - x0 + m.width, y - y0 + m.height)
+        if previous is not None and box[0] < previous:  # touches the glyph before: keep the maximum
+            mask.paste(ImageChops.lighter(mask.crop(box), m), box[:2])
+        else:
+            mask.paste(m, box[:2])
+        previous = max(previous or 0, box[2])
+    return Piece(mask, (x0, y0))
+
+
+def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: str,
+                   direction: str, lang: str, raqm: bool,
+                   pens: Callable[[], list[tuple[str, int]] | None] | None = None) -> Piece:
+    """The coverage of ``text`` shaped as one piece (cached). ``pens``, when given, shapes
+    the piece into (character, pen) pairs, or None, for the glyph path (see the module
+    docstring). Never raises for odd text: a string raqm refuses inks nothing."""
+    global _cached_pixels
+    key = (face, size, text, direction, lang)
+    piece = _cache.get(key)
+    if piece is not None:
+        return piece
+    placed = pens() if pens is not None and raqm and direction == "ltr" else None
+    piece = _from_glyphs(font, face, size, lang, placed) if placed else _render(font, text, direction, lang, raqm)
     with _lock:
         if key not in _cache:
             _cache[key] = piece
@@ -75,7 +139,9 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
 
 def clear() -> None:
     """Forget every cached piece (tests; a font book replaced at run time)."""
-    global _cached_pixels
+    global _cached_pixels, _glyph_pixels
     with _lock:
         _cache.clear()
         _cached_pixels = 0
+        _glyphs.clear()
+        _glyph_pixels = 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import partial
 
 from PIL import Image, ImageDraw
 
@@ -132,7 +133,8 @@ def line_pieces(book: FontBook, text: str, family: str, weight: str, size: int, 
             continue
         advance = book.piece_advance
         for part in pieces:  # the same pieces and advances the measurer summed
-            piece = rendered_piece(font, run.face, size, part, "ltr", run.lang, raqm)
+            piece = rendered_piece(font, run.face, size, part, "ltr", run.lang, raqm,
+                                   partial(book.nominal_pens, run.face, size, part, run.lang))
             if piece.mask is not None:
                 placed.append((piece, round(x) + piece.offset[0], piece.offset[1]))
             x += advance(run.face, size, part, run.lang)

@@ -360,6 +360,16 @@ class FontBook:
             return sum(advance(run.face, size, p, run.lang) for p in pieces)
         return self._shaped_length(run.face, size, text, run.direction, run.lang)
 
+    def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
+        """(character, pen in 1/64 px) per glyph of ``text`` when it shapes into its
+        characters' own glyphs (see :meth:`Shaper.nominal_pens`), else None."""
+        if self._shaper is None:
+            return None
+        try:
+            return self._shaper.nominal_pens(face, size, text, lang)
+        except Exception:  # noqa: BLE001 - the caller renders the piece whole instead
+            return None
+
     def _piece_advance(self, face: Face, size: float, piece: str, lang: str) -> float:
         """The advance of one piece (cached per face, size, piece and language)."""
         return self._shaped_length(face, size, piece, "ltr", lang)

@@ -60,8 +60,7 @@ class Shaper:
                     self._fonts[key] = font
         return font
 
-    def advance(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
-        """The advance of ``text`` shaped in one run at ``size`` px."""
+    def _shape(self, face: Face, size: float, text: str, direction: str, lang: str) -> Any:
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()
@@ -69,4 +68,28 @@ class Shaper:
         if lang:
             buf.language = lang
         hb.shape(self._font(face, size), buf, None)
-        return sum(p.x_advance for p in buf.glyph_positions) / 64
+        return buf
+
+    def advance(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
+        """The advance of ``text`` shaped in one run at ``size`` px."""
+        return sum(p.x_advance for p in self._shape(face, size, text, direction, lang).glyph_positions) / 64
+
+    def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
+        """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
+        every glyph is its character's own (cmap) glyph, one per character and not moved
+        vertically, so each can be drawn alone; None when shaping substituted, merged or
+        moved glyphs (ligatures, contextual forms, marks)."""
+        buf = self._shape(face, size, text, "ltr", lang)
+        font = self._font(face, size)
+        infos, positions = buf.glyph_infos, buf.glyph_positions
+        if len(infos) != len(text):
+            return None
+        pens: list[tuple[str, int]] = []
+        pen = 0
+        for info, pos in zip(infos, positions):
+            char = text[info.cluster]
+            if pos.y_offset or font.get_nominal_glyph(ord(char)) != info.codepoint:
+                return None
+            pens.append((char, pen + pos.x_offset))
+            pen += pos.x_advance
+        return pens
