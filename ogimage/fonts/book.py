@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -21,6 +20,7 @@ from ..resources import fonts_dir
 from .cmap import Coverage, read_coverage
 from .faces import Face, Run, _Family
 from .manifest import load_extra, load_manifest
+from .missing import MissingGlyphs
 from .objects import FontObjects
 from .pieces import split_pieces
 from .shaping import Shaper
@@ -78,12 +78,11 @@ class FontBook:
         self._lock = threading.RLock()
         self._digest: str | None = None
         self._coverage: dict[tuple[Path, int], Coverage] = {}
-        self._all_coverage: Coverage | None = None
         self._objects = FontObjects()
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
         self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
-        self._reported: set[str] = set()
+        self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
         self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
         self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
         self.piece_advance = lru_cache(maxsize=65536)(self._piece_advance)
@@ -191,6 +190,11 @@ class FontBook:
             if fam.by_language:
                 return fam
         return None
+
+    def _all_faces(self) -> list[Face]:
+        """Every face of every family, once per font file and index."""
+        return list({(f.path, f.index): f for fam in self._families.values()
+                     for faces in fam.weights.values() for f in faces.values()}.values())
 
     def coverage(self, face: Face) -> Coverage:
         """The code points ``face``'s cmap maps, read once per face (and shared between
@@ -307,34 +311,7 @@ class FontBook:
         Controls, format characters (ZWJ, bidi marks …) and variation selectors are not
         reported. Each missing character is logged once per book at WARNING.
         """
-        out: list[str] = []
-        for ch in dict.fromkeys(text):
-            cp = ord(ch)
-            if is_ignorable(cp) or self._covered(cp):
-                continue
-            out.append(ch)
-            if ch not in self._reported:
-                self._reported.add(ch)
-                log.warning("no bundled font covers U+%04X %s", cp,
-                            unicodedata.name(ch, "(unassigned or private use)"))
-        return out
-
-    def _covered(self, cp: int) -> bool:
-        """Whether any face covers ``cp``: the cmaps already read (by itemising) first, so a
-        card whose characters all found a font reads no other font's cmap."""
-        if self._all_coverage is None and any(cp in cov for cov in list(self._coverage.values())):
-            return True
-        return cp in self._union_coverage()
-
-    def _union_coverage(self) -> Coverage:
-        if self._all_coverage is None:
-            faces = {(f.path, f.index): f for fam in self._families.values()
-                     for faces in fam.weights.values() for f in faces.values()}
-            cover = Coverage()
-            for face in faces.values():
-                cover = cover | self.coverage(face)
-            self._all_coverage = cover
-        return self._all_coverage
+        return self._missing.missing(text)
 
     # ---------------------------------------------------------------- measuring
 
