@@ -354,3 +354,27 @@ def test_coverage_bitmap_is_the_set_of_its_ranges(spans):
     assert all((p in cov) == (p in expected) for p in probes)
     other = Coverage.from_codepoints([0x41, 0x3042])
     assert set(cov | other) == expected | {0x41, 0x3042}
+
+
+@given(st.lists(st.tuples(st.integers(0, 0x2FFFF), st.integers(0, 40), st.integers(0, 3)), max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_coverage_from_cmap_groups(groups):
+    from ogimage.fonts.cmap import Coverage
+
+    groups = sorted(groups)
+    expected = {cp for start, n, glyph in groups for cp in range(start + (glyph == 0), start + n + 1)}
+    cov = Coverage.from_groups([g[0] for g in groups], [g[0] + g[1] for g in groups], [g[2] for g in groups])
+    assert set(cov) == expected
+
+
+def test_cjk_coverage_read_from_format_12_equals_fonttools(book):
+    """The fast format-12 reader agrees with fontTools' own cmap on a bundled CJK face."""
+    from fontTools.ttLib import TTFont
+
+    face = next(f for f in book._all_faces() if f.path.suffix == ".ttc")
+    font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+    try:
+        expected = {cp for cp, name in font.getBestCmap().items() if name != ".notdef"}
+    finally:
+        font.close()
+    assert set(book.coverage(face)) == expected

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable, Iterator
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
@@ -31,6 +33,30 @@ class Coverage:
         for first, last in ranges:
             if last >= first:
                 flags[first : last + 1] = ones[: last + 1 - first]
+        return cls(flags)
+
+    @classmethod
+    def from_groups(cls, starts: Sequence[int], ends: Sequence[int], glyphs: Sequence[int]) -> Coverage:
+        """The code points of cmap format 12 groups (a group starting at glyph 0 maps its
+        first code point to .notdef, which is not coverage). Adjacent groups (a CJK cmap has
+        ~15,000, mostly one code point each) are merged before they are written."""
+        top = max(ends, default=-1)
+        flags = bytearray(top + 1)
+        ones = b"\x01" * (top + 1)
+        first = last = -2
+        for start, end, glyph in zip(starts, ends, glyphs):
+            if glyph == 0:
+                start += 1
+            if start > end:
+                continue
+            if start == last + 1:
+                last = end
+                continue
+            if first >= 0:
+                flags[first : last + 1] = ones[: last + 1 - first]
+            first, last = start, end
+        if first >= 0:
+            flags[first : last + 1] = ones[: last + 1 - first]
         return cls(flags)
 
     @classmethod
@@ -100,8 +126,8 @@ def _format12_coverage(raw: bytes) -> Coverage | None:
         if struct.unpack_from(">H", raw, offset)[0] != 12:
             continue
         (groups,) = struct.unpack_from(">I", raw, offset + 12)
-        ranges = [(start + (glyph == 0), end)
-                  for start, end, glyph in struct.iter_unpack(">III", raw[offset + 16: offset + 16 + 12 * groups])
-                  if start + (glyph == 0) <= end]
-        return Coverage.from_ranges(ranges)
+        words = array("I", raw[offset + 16: offset + 16 + 12 * groups])  # start, end, glyph per group
+        if sys.byteorder == "little":
+            words.byteswap()
+        return Coverage.from_groups(words[0::3], words[1::3], words[2::3])
     return None
