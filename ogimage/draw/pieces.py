@@ -29,6 +29,7 @@ __all__ = ["Piece", "rendered_piece"]
 # Pixels of cached coverage (1 byte each). 8 MiB holds ~2,000 Han characters at 64 px
 # or ~400 words; a worker's memory stays flat after that.
 CACHE_PIXELS = 8 << 20
+GLYPH_CACHE_PIXELS = 4 << 20  # single glyphs, from which new pieces are pasted
 
 
 @dataclass(frozen=True)
@@ -44,12 +45,36 @@ class Piece:
         return 1 if self.mask is None else max(1, self.mask.width * self.mask.height)
 
 
-# First in, first out, bounded by pixels: a plain dict reads without a lock (one atomic
-# get under the GIL), which matters at ~20 lookups a card; a hot piece evicted by age is
-# simply rendered again.
-_cache: dict[tuple, Piece] = {}
-_cached_pixels = 0
+class _PixelFifo:
+    """A cache of pieces bounded by their pixels, first in first out. Reads take no lock
+    (one atomic dict get under the GIL), which matters at ~20 lookups a card; a hot entry
+    evicted by age is simply rendered again."""
+
+    def __init__(self, max_pixels: int) -> None:
+        self.max_pixels = max_pixels
+        self.entries: dict[tuple, Piece] = {}
+        self.pixels = 0
+
+    def get(self, key: tuple) -> Piece | None:
+        return self.entries.get(key)
+
+    def put(self, key: tuple, piece: Piece) -> None:
+        with _lock:
+            if key not in self.entries:
+                self.entries[key] = piece
+                self.pixels += piece.pixels
+                while self.pixels > self.max_pixels and self.entries:
+                    self.pixels -= self.entries.pop(next(iter(self.entries))).pixels
+
+    def clear(self) -> None:
+        with _lock:
+            self.entries.clear()
+            self.pixels = 0
+
+
 _lock = threading.Lock()
+_pieces = _PixelFifo(CACHE_PIXELS)
+_glyphs = _PixelFifo(GLYPH_CACHE_PIXELS)
 
 
 def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, raqm: bool) -> Piece:
@@ -67,24 +92,13 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return Piece(mask, (int(offset[0]), int(offset[1])))
 
 
-_glyphs: dict[tuple, Piece] = {}
-_glyph_pixels = 0
-GLYPH_CACHE_PIXELS = 4 << 20
-
-
 def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
     """One character's glyph, rendered alone (cached, first in first out, bounded by pixels)."""
-    global _glyph_pixels
     key = (face, size, char, lang)
     glyph = _glyphs.get(key)
     if glyph is None:
         glyph = _render(font, char, "ltr", lang, True)
-        with _lock:
-            if key not in _glyphs:
-                _glyphs[key] = glyph
-                _glyph_pixels += glyph.pixels
-                while _glyph_pixels > GLYPH_CACHE_PIXELS and _glyphs:
-                    _glyph_pixels -= _glyphs.pop(next(iter(_glyphs))).pixels
+        _glyphs.put(key, glyph)
     return glyph
 
 
@@ -121,27 +135,17 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
     """The coverage of ``text`` shaped as one piece (cached). ``pens``, when given, shapes
     the piece into (character, pen) pairs, or None, for the glyph path (see the module
     docstring). Never raises for odd text: a string raqm refuses inks nothing."""
-    global _cached_pixels
     key = (face, size, text, direction, lang)
-    piece = _cache.get(key)
+    piece = _pieces.get(key)
     if piece is not None:
         return piece
     placed = pens() if pens is not None and raqm and direction == "ltr" else None
     piece = _from_glyphs(font, face, size, lang, placed) if placed else _render(font, text, direction, lang, raqm)
-    with _lock:
-        if key not in _cache:
-            _cache[key] = piece
-            _cached_pixels += piece.pixels
-            while _cached_pixels > CACHE_PIXELS and _cache:
-                _cached_pixels -= _cache.pop(next(iter(_cache))).pixels
+    _pieces.put(key, piece)
     return piece
 
 
 def clear() -> None:
-    """Forget every cached piece (tests; a font book replaced at run time)."""
-    global _cached_pixels, _glyph_pixels
-    with _lock:
-        _cache.clear()
-        _cached_pixels = 0
-        _glyphs.clear()
-        _glyph_pixels = 0
+    """Forget every cached piece and glyph (tests; a font book replaced at run time)."""
+    _pieces.clear()
+    _glyphs.clear()
