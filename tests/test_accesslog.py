@@ -76,3 +76,30 @@ def test_buffered_handler_flushes_pending_lines_in_the_background():
     while stream.flushes == 0 and time.monotonic() < deadline:
         time.sleep(0.005)
     assert stream.flushes >= 1
+
+
+def test_access_line_is_written_directly_when_our_handler_is_the_only_one(monkeypatch):
+    """With only setup_logging's handler on the way, the line is written without a record;
+    it must read exactly as the logging path would have formatted it."""
+    from ogimage.http import accesslog
+
+    stream = Recording()
+    handler = BufferedStreamHandler(stream, interval=3600)
+    handler.setFormatter(CachedTimeFormatter(FORMAT))
+    ogimage_log = logging.getLogger("ogimage")
+    monkeypatch.setattr(ogimage_log, "handlers", [handler])
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])  # pytest's capture handlers live on the root
+    monkeypatch.setattr(accesslog.access_log, "level", logging.INFO)
+    assert accesslog._sole_buffered_handler() is handler
+    AccessLogger()("GET", '/api/og/"x"', 200, 1234, 0.0015, "memory")
+    assert handler._pending  # written by the direct path, flushed later
+    line = stream.getvalue()
+    assert line.endswith(' INFO ogimage.access method=GET path="/api/og/%22x%22" status=200 bytes=1234 ms=1.50 cache=memory\n')
+    record = logging.LogRecord("ogimage.access", logging.INFO, __file__, 1, "m", None, None)
+    stamp = line.split(" INFO ")[0]
+    record.created = time.mktime(time.strptime(stamp.split(",")[0], "%Y-%m-%d %H:%M:%S")) + int(stamp.split(",")[1]) / 1000
+    record.msecs = int(stamp.split(",")[1]) + 0.0
+    assert CachedTimeFormatter(FORMAT).formatTime(record) == stamp  # the same time format as the logging path
+    # Any other handler on the way (a user's, pytest's) sends lines through logging again.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [logging.NullHandler()])
+    assert accesslog._sole_buffered_handler() is None

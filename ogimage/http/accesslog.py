@@ -50,6 +50,13 @@ class AccessLogger:
         if not self.enabled or not access_log.isEnabledFor(logging.INFO):
             return
         now = time.time()
+        handler = _sole_buffered_handler()
+        if handler is not None:  # our own handler only: write the line it would format, directly
+            formatter = handler.formatter
+            assert isinstance(formatter, CachedTimeFormatter)
+            line = LINE % (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
+            handler.write_line(f"{formatter.asctime(now)} INFO ogimage.access {line}")
+            return
         base = self._base
         if base is None:
             record = access_log.makeRecord(access_log.name, logging.INFO, __file__, 0, LINE, (), None, "AccessLog")
@@ -108,6 +115,14 @@ class CachedTimeFormatter(logging.Formatter):
     _second = -1
     _text = ""
 
+    def asctime(self, created: float) -> str:
+        """``%(asctime)s`` for a record created at ``created`` (default format, milliseconds)."""
+        second = int(created)
+        if second != self._second:
+            self._text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return self.default_msec_format % (self._text, int((created - second) * 1000))
+
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         if datefmt is not None:
             return super().formatTime(record, datefmt)
@@ -145,6 +160,15 @@ class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
 
+    def write_line(self, line: str) -> None:
+        """Write an already formatted INFO line (the access log's direct path)."""
+        with self.lock:  # type: ignore[union-attr]
+            try:
+                self.stream.write(line + self.terminator)
+                self._pending = True
+            except Exception:  # noqa: BLE001 - as logging does: a broken stream never breaks a request
+                pass
+
     def flush(self) -> None:
         self._pending = False
         super().flush()
@@ -154,6 +178,30 @@ class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
             time.sleep(self.interval)
             if self._pending:
                 self.flush()
+
+
+_ogimage_log = logging.getLogger("ogimage")
+_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+
+def _sole_buffered_handler() -> BufferedStreamHandler | None:
+    """The handler :func:`setup_logging` installed, when it is the only place an access line
+    would go (no other handler, filter or formatter on the way to it): then the line can be
+    written directly, skipping the record, the handler chain and the formatter."""
+    if access_log.handlers or access_log.filters or not access_log.propagate:
+        return None
+    handlers = _ogimage_log.handlers
+    if len(handlers) != 1 or _ogimage_log.filters:
+        return None
+    handler = handlers[0]
+    if type(handler) is not BufferedStreamHandler or handler.filters or handler.level > logging.INFO:
+        return None
+    formatter = handler.formatter
+    if type(formatter) is not CachedTimeFormatter or formatter._fmt != _FORMAT or formatter.datefmt is not None:
+        return None
+    if _ogimage_log.propagate and logging.getLogger().handlers:
+        return None  # lines also reach the root logger's handlers
+    return handler
 
 
 def _buffered_stderr() -> TextIO:
@@ -172,5 +220,5 @@ def setup_logging(settings: Settings) -> None:
     logger.setLevel(settings.log_level.upper())
     if not logger.handlers:
         handler = BufferedStreamHandler(_buffered_stderr())
-        handler.setFormatter(CachedTimeFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(CachedTimeFormatter(_FORMAT))
         logger.addHandler(handler)
