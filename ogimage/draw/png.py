@@ -46,7 +46,7 @@ _SEGMENTS_KEPT = 256
 # Compressed card bands by content: a site's brand line, a repeated title. Keyed by length,
 # Python's (per-process keyed) hash and Adler-32 of the scanlines: ~96 bits, so a wrong hit
 # is not a practical concern, and the key holds no copy of the data.
-_CARD_SEGMENT_BYTES = 4 << 20
+_CARD_SEGMENT_BYTES = 2 << 20
 _card_segments: LRUCache = LRUCache(maxsize=_CARD_SEGMENT_BYTES, getsizeof=lambda v: len(v[0]) + 64)
 _card_lock = threading.Lock()
 
