@@ -27,7 +27,7 @@ from ..fonts import Face
 __all__ = ["Piece", "rendered_piece"]
 
 # Pixels of cached coverage (1 byte each). 6 MiB holds ~1,500 Han characters at 64 px
-# or ~400 words; a worker's memory stays flat after that.
+# or ~300 words; a worker's memory stays flat after that.
 CACHE_PIXELS = 6 << 20
 GLYPH_CACHE_PIXELS = 4 << 20  # single glyphs, from which new pieces are pasted
 
