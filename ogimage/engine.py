@@ -8,6 +8,7 @@ and fonts are loaded once and read-only afterwards.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from . import __version__
 from .card import Card
 from .cardlayout import CardLayout, arrange
+from .draw.canvas import base_for
 from .draw.compose import draw_card, draw_layout
 from .draw.encode import encode
 from .draw.png import DEFLATE
@@ -24,7 +26,7 @@ from .resources import fonts_dir
 from .template import Template, TemplateRegistry
 
 # Bump when the same card and template would draw different pixels.
-RENDERER_VERSION = f"{__version__}+r2.{DEFLATE}"
+RENDERER_VERSION = f"{__version__}+r3.{DEFLATE}"
 FORMATS: dict[str, str] = dict(CONTENT_TYPES)
 
 
@@ -107,7 +109,10 @@ class Engine:
             if self._warmed:
                 return
             names = self.templates.names()
-            for name in names:  # each template's static layers and sizes
+            # Static layers first, two at a time: quantising a gradient base releases the GIL.
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ogimage-warm-base") as pool:
+                list(pool.map(lambda name: base_for(self.templates.get(name)), names))
+            for name in names:  # each template's sizes
                 card = Card(title="Ag", description="Ag", author=("A",), tags=("t",), template=name)
                 draw_layout(self.arrange(card), self.fonts)
             for lang, text in WARM_UP_SAMPLES:  # each script's faces, character maps and BudouX model

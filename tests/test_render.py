@@ -207,3 +207,18 @@ def test_any_title_renders_a_decodable_card(engine, title: str, template: str) -
         return
     image = decode(engine.render(card))
     assert image.size == (1200, 630) and image.mode in ("P", "RGB")
+
+
+def test_few_colour_bases_are_indexed_exactly_without_quantising(engine) -> None:
+    """A template base of a few colours becomes a palette image of exactly those colours,
+    pixel for pixel (table lookups, not a quantiser); many colours are left to quantising."""
+    from ogimage.draw import canvas
+
+    rgb = canvas.build_rgba(engine.template("plain")).convert("RGB")
+    colours = [c for _, c in rgb.getcolors(256)]
+    indexed, palette = canvas._exact_indexed(rgb, colours)
+    assert indexed.mode == "P" and len(palette) == 3 * len(colours)
+    assert indexed.convert("RGB").tobytes() == rgb.tobytes()
+    stripes = Image.new("RGB", (30, 2))
+    stripes.putdata([(i * 8, 255 - i * 8, i * 3) for i in range(30)] * 2)  # 30 values in every channel
+    assert canvas._exact_indexed(stripes, [c for _, c in stripes.getcolors(256)]) is None
