@@ -20,6 +20,7 @@ shares the caches and the content key with the server.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
 import math
 import threading
@@ -76,6 +77,17 @@ def _token_cost(token: Hashable) -> int:
     """What remembering ``token`` costs: twice its text (the URL, and the card decoded from it)."""
     parts = token if isinstance(token, tuple) else (token,)
     return _RESOLVED_OVERHEAD + 2 * sum(len(p) for p in parts if isinstance(p, (str, bytes)))
+
+
+def trim_heap() -> None:
+    """Give freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere a no-op).
+
+    Warm-up frees much of what it allocates (quantiser buffers, sample layouts); without this
+    a worker keeps ~10 MB it will not use again."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Service:
@@ -365,6 +377,7 @@ class Service:
             warm()
         except Exception:  # a broken template shows up on its own requests; readiness must not hang
             log.exception("warm-up failed")
+        trim_heap()
 
     def ready(self) -> bool:
         if self._warm is not None and self._warm.is_alive():

@@ -26,13 +26,30 @@ _building: dict[str, threading.Lock] = {}
 
 @dataclass(frozen=True)
 class Base:
-    """A template's static layers: ``rgba`` always; ``indexed`` (mode P) when it fits a small palette."""
+    """A template's static layers: ``indexed`` (mode P) when they fit a small palette, else
+    ``photo`` (RGBA). :attr:`rgba` gives RGBA either way; for a palette base it is made on
+    demand (3 ms, on the rare RGB card) rather than kept: 3 MB a template."""
 
-    rgba: Image.Image
+    photo: Image.Image | None
     indexed: Image.Image | None
     palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
     reference: Reference | None = None  # ``indexed``'s rows, compressed once for every card's PNG
     flat_rows: tuple[int | None, ...] = ()  # per row of ``indexed``: the one index filling it, or None
+
+    @property
+    def rgba(self) -> Image.Image:
+        """The static layers as RGBA (a new image for palette bases; never draw on a shared one)."""
+        if self.photo is not None:
+            return self.photo
+        assert self.indexed is not None
+        return self.indexed.convert("RGBA")
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Width and height in px."""
+        image = self.indexed if self.indexed is not None else self.photo
+        assert image is not None
+        return image.size
 
     @property
     def colours(self) -> int:
@@ -46,8 +63,11 @@ class Base:
     def under(self, box: tuple[int, int, int, int]) -> tuple[tuple[int, int, int], int | None]:
         """The average colour of the base inside ``box``, and the palette index that fills
         all of it when one does (a flat region), else None."""
-        x0, y0, x1, y1 = _clip(box, self.rgba.size)
+        x0, y0, x1, y1 = _clip(box, self.size)
         if x1 <= x0 or y1 <= y0:
+            if self.indexed is not None:
+                index = self.indexed.getpixel((0, 0))
+                return tuple(self.palette[3 * index : 3 * index + 3]), None  # type: ignore[return-value, operator]
             return self.rgba.getpixel((0, 0))[:3], None
         if self.indexed is not None:  # a histogram of palette indices: no pixel conversion
             rows = self.flat_rows[y0:y1]
@@ -230,14 +250,16 @@ def base_for(template: Template) -> Base:
             if base is None:
                 rgba = build_rgba(template)
                 indexed, palette = _indexed(rgba)
-                if indexed is not None:
-                    rgba = indexed.convert("RGBA")  # every card starts from the same pixels, whatever its path
-                base = Base(rgba, indexed, palette, Reference(indexed) if indexed is not None else None,
+                # A palette base keeps only its indexed image: every card, palette or RGB, starts
+                # from the same pixels (Base.rgba converts it).
+                base = Base(None if indexed is not None else rgba, indexed, palette,
+                            Reference(indexed) if indexed is not None else None,
                             _flat_rows(indexed) if indexed is not None else ())
                 _bases[template.digest] = base
     return base
 
 
 def base_image(template: Template) -> Image.Image:
-    """The template's static layers as RGBA (cached; copy before drawing)."""
+    """The template's static layers as RGBA (for a palette base a new image; else the
+    cached one: copy it before drawing)."""
     return base_for(template).rgba

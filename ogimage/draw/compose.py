@@ -216,7 +216,7 @@ def _ramp_lut(start: int, levels: int) -> tuple[int, ...]:
 
 
 def _compose_rgb(base: Base, paints: list[Paint], colour_layers: list) -> Image.Image:
-    image = base.rgba.copy()
+    image = base.rgba if base.photo is None else base.photo.copy()  # rgba of a palette base is new
     for paint in paints:
         mask = paint.mask
         if paint.color[3] != 255:
