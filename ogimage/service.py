@@ -378,6 +378,15 @@ class Service:
         except Exception:  # a broken template shows up on its own requests; readiness must not hang
             log.exception("warm-up failed")
         trim_heap()
+        # Every cache key holds the fonts digest (sha256 over ~50 MB of font files, ~0.1-0.2 s):
+        # compute it now, beside readiness rather than before it, so the first request rarely waits.
+        threading.Thread(target=self._digests, name="ogimage-warm-digest", daemon=True).start()
+
+    def _digests(self) -> None:
+        try:
+            self.engine.fonts_digest  # noqa: B018 - computed once and cached by the font book
+        except Exception:  # noqa: BLE001 - the first request computes it (and reports any error)
+            pass
 
     def ready(self) -> bool:
         if self._warm is not None and self._warm.is_alive():

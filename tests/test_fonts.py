@@ -367,14 +367,17 @@ def test_coverage_from_cmap_groups(groups):
     assert set(cov) == expected
 
 
-def test_cjk_coverage_read_from_format_12_equals_fonttools(book):
-    """The fast format-12 reader agrees with fontTools' own cmap on a bundled CJK face."""
+def test_coverage_readers_equal_fonttools_on_every_bundled_face(book):
+    """Our format 12 and format 4 cmap readers agree with fontTools' own cmap, face by face."""
     from fontTools.ttLib import TTFont
 
-    face = next(f for f in book._all_faces() if f.path.suffix == ".ttc")
-    font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
-    try:
-        expected = {cp for cp, name in font.getBestCmap().items() if name != ".notdef"}
-    finally:
-        font.close()
-    assert set(book.coverage(face)) == expected
+    from ogimage.fonts import cmap
+
+    for face in book._all_faces():
+        font = TTFont(str(face.path), fontNumber=face.index, lazy=True)
+        try:
+            expected = {cp for cp, name in font.getBestCmap().items() if name != ".notdef"}
+        finally:
+            font.close()
+        cmap._COVERAGE_BY_CMAP.clear()
+        assert set(cmap.read_coverage(face.path, face.index)) == expected, face.path.name

@@ -5,8 +5,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from ..errors import FontError
 from .faces import Face, _Family
 from .unicode import normalise_tag
@@ -79,6 +77,8 @@ def load_extra(folder: Path, families: dict[str, _Family], files: list[Path]) ->
         return list(load_manifest(manifest, families, files).get("fallback", []))
     added: list[str] = []
     for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in FONT_SUFFIXES):
+        from fontTools.ttLib import TTFont  # only when a user adds bare font files
+
         try:
             font = TTFont(str(path), fontNumber=0, lazy=True)
             name = font["name"]
