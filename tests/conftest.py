@@ -27,6 +27,24 @@ def engine():
     return Engine()
 
 
+@pytest.fixture
+def fake_engine():
+    """An engine stand-in that counts renders (tests/service_fakes.py)."""
+    from service_fakes import FakeEngine
+
+    return FakeEngine()
+
+
+@pytest.fixture
+def client(tmp_path: Path, fake_engine):
+    """The real app around ``fake_engine``, through Starlette's TestClient."""
+    from fastapi.testclient import TestClient
+    from service_fakes import make_app
+
+    with TestClient(make_app(tmp_path, fake_engine)) as c:
+        yield c
+
+
 @pytest.fixture(autouse=True)
 def _ogimage_log_level():
     """Each test starts with the ``ogimage`` logger's level as it found it.

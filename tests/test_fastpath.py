@@ -30,18 +30,7 @@ class Counted:
         self.service.resolved = resolved
 
 
-@pytest.fixture
-def engine() -> FakeEngine:
-    return FakeEngine()
-
-
-@pytest.fixture
-def client(tmp_path: Path, engine: FakeEngine):
-    with TestClient(make_app(tmp_path, engine)) as c:
-        yield c
-
-
-def test_repeat_is_answered_by_the_fast_path_like_the_full_route(client: TestClient, engine: FakeEngine):
+def test_repeat_is_answered_by_the_fast_path_like_the_full_route(client: TestClient, fake_engine: FakeEngine):
     full = Counted(client)
     first = client.get(URL)
     assert first.status_code == 200 and first.headers["x-cache"] == "render" and full.calls == 1
@@ -54,7 +43,7 @@ def test_repeat_is_answered_by_the_fast_path_like_the_full_route(client: TestCli
     assert full.calls == 2 and slow.headers["x-cache"] == "memory"
     assert [(h, fast.headers[h]) for h in COMPARED] == [(h, slow.headers[h]) for h in COMPARED]
     assert list(fast.headers) == list(slow.headers)
-    assert engine.calls == 1
+    assert fake_engine.calls == 1
 
 
 def test_fast_path_304_and_head(client: TestClient):
@@ -72,12 +61,12 @@ def test_fast_path_304_and_head(client: TestClient):
     assert full.calls == 0
 
 
-def test_evicted_image_goes_down_the_full_route(client: TestClient, engine: FakeEngine):
+def test_evicted_image_goes_down_the_full_route(client: TestClient, fake_engine: FakeEngine):
     first = client.get(URL)
     client.app.state.service.memory.clear()  # type: ignore[attr-defined]
     again = client.get(URL)
     assert again.headers["x-cache"] == "disk" and again.content == first.content
-    assert engine.calls == 1
+    assert fake_engine.calls == 1
     assert client.get(URL).headers["x-cache"] == "memory"
 
 

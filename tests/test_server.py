@@ -22,17 +22,6 @@ DEFAULT_CC = "public, max-age=86400, stale-while-revalidate=604800"
 IMMUTABLE_CC = "public, max-age=31536000, immutable"
 
 
-@pytest.fixture
-def fake_engine() -> FakeEngine:
-    return FakeEngine()
-
-
-@pytest.fixture
-def client(tmp_path: Path, fake_engine: FakeEngine):
-    with TestClient(make_app(tmp_path, fake_engine)) as c:
-        yield c
-
-
 def assert_error(r: httpx.Response, status: int, field: str | None) -> dict:
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/json"
