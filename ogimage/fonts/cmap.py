@@ -7,6 +7,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 from pathlib import Path
 
 
@@ -26,19 +27,14 @@ class Coverage:
     @classmethod
     def from_ranges(cls, ranges: list[tuple[int, int]]) -> Coverage:
         """The code points of inclusive ``(first, last)`` ranges."""
-        top = max((last for _, last in ranges), default=-1)
-        flags = bytearray(top + 1)
-        ones = b"\x01" * (top + 1)
-        for first, last in ranges:
-            if last >= first:
-                flags[first : last + 1] = ones[: last + 1 - first]
-        return cls(flags)
+        return cls.from_groups([first for first, _ in ranges], [last for _, last in ranges], repeat(1))
 
     @classmethod
-    def from_groups(cls, starts: Sequence[int], ends: Sequence[int], glyphs: Sequence[int]) -> Coverage:
+    def from_groups(cls, starts: Sequence[int], ends: Sequence[int], glyphs: Iterable[int]) -> Coverage:
         """The code points of cmap format 12 groups (a group starting at glyph 0 maps its
         first code point to .notdef, which is not coverage). Adjacent groups (a CJK cmap has
-        ~15,000, mostly one code point each) are merged before they are written."""
+        ~15,000, mostly one code point each) are merged before they are written; this is the
+        one loop that writes coverage (:meth:`from_ranges` calls it), kept tight for that cmap."""
         top = max(ends, default=-1)
         flags = bytearray(top + 1)
         ones = b"\x01" * (top + 1)
@@ -85,12 +81,6 @@ class Coverage:
     def __iter__(self) -> Iterator[int]:
         flags = self._flags
         return (cp for cp in range(len(flags)) if flags[cp])
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Coverage) and self._flags.rstrip(b"\0") == other._flags.rstrip(b"\0")
-
-    def __hash__(self) -> int:
-        return hash(self._flags.rstrip(b"\0"))
 
 
 _COVERAGE_BY_CMAP: dict[bytes, Coverage] = {}
