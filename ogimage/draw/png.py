@@ -21,7 +21,6 @@ from __future__ import annotations
 import struct
 import threading
 import zlib
-from collections import OrderedDict
 
 from cachetools import LRUCache
 from PIL import Image
@@ -104,7 +103,7 @@ class Reference:
             raise ValueError(f"expected a palette (P) image, got mode {image.mode}")
         self.image = image
         self._raw: dict[int, bytes] = {}
-        self._segments: OrderedDict[tuple[int, int, int, int], tuple[bytes, int, int]] = OrderedDict()
+        self._segments: LRUCache = LRUCache(maxsize=_SEGMENTS_KEPT)
         self._lock = threading.Lock()
 
     def raw(self, bits: int) -> bytes:
@@ -119,16 +118,12 @@ class Reference:
         key = (bits, row0, row1, level)
         with self._lock:
             found = self._segments.get(key)
-            if found is not None:
-                self._segments.move_to_end(key)
-                return found
-        stride = len(self.raw(bits)) // self.image.height
-        data = _scanlines(self.raw(bits), stride, row0, row1)
-        found = (_deflate_segment(data, level), zlib.adler32(data), len(data))
-        with self._lock:
-            self._segments[key] = found
-            while len(self._segments) > _SEGMENTS_KEPT:
-                self._segments.popitem(last=False)
+        if found is None:
+            stride = len(self.raw(bits)) // self.image.height
+            data = _scanlines(self.raw(bits), stride, row0, row1)
+            found = (_deflate_segment(data, level), zlib.adler32(data), len(data))
+            with self._lock:
+                self._segments[key] = found
         return found
 
 
