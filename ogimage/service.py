@@ -177,10 +177,9 @@ class Service:
         templates and fonts do not change while the service runs. So the edge
         asks once per distinct URL. Errors are not memoised.
         """
-        with self._resolved_lock:
-            hit = self._resolved.get(token)
+        hit = self.peek_resolved(token)
         if hit is not None:
-            return hit[0]  # type: ignore[no-any-return]
+            return hit
         value = resolve()
         entry = (value, _token_cost(token))
         with self._resolved_lock:
