@@ -72,14 +72,11 @@ def _blend(color: RGBA, under: tuple[int, int, int]) -> tuple[int, int, int]:
 
 
 def _clip(paint: Paint, size: tuple[int, int]) -> Paint | None:
-    x0, y0, x1, y1 = paint.box
-    cx0, cy0, cx1, cy1 = max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1)
-    if cx1 <= cx0 or cy1 <= cy0:
+    clipped = _clip_layer(paint.mask, paint.origin, size)
+    if clipped is None:
         return None
-    if (cx0, cy0, cx1, cy1) == (x0, y0, x1, y1):
-        return paint
-    mask = paint.mask.crop((cx0 - x0, cy0 - y0, cx1 - x0, cy1 - y0))
-    return Paint(paint.color, mask, (cx0, cy0), paint.under)
+    mask, origin = clipped
+    return paint if mask is paint.mask else Paint(paint.color, mask, origin, paint.under)
 
 
 def _compose_palette(base: Base, paints: list[Paint],
@@ -276,6 +273,8 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
 
 def _clip_layer(layer: Image.Image, at: tuple[int, int], size: tuple[int, int]
                 ) -> tuple[Image.Image, tuple[int, int]] | None:
+    """The part of an image placed at ``at`` that falls on a canvas of ``size`` (the same
+    image when all of it does), and where it goes; None when none of it does."""
     x, y = at
     x0, y0, x1, y1 = max(0, x), max(0, y), min(size[0], x + layer.width), min(size[1], y + layer.height)
     if x1 <= x0 or y1 <= y0:
