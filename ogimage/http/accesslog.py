@@ -50,12 +50,12 @@ class AccessLogger:
         if not self.enabled or not access_log.isEnabledFor(logging.INFO):
             return
         now = time.time()
+        args = (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
         handler = _sole_buffered_handler()
         if handler is not None:  # our own handler only: write the line it would format, directly
             formatter = handler.formatter
             assert isinstance(formatter, CachedTimeFormatter)
-            line = LINE % (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
-            handler.write_line(f"{formatter.asctime(now)} INFO ogimage.access {line}")
+            handler.write_line(f"{formatter.asctime(now)} INFO ogimage.access {LINE % args}")
             return
         base = self._base
         if base is None:
@@ -67,7 +67,7 @@ class AccessLogger:
         fields["created"] = now
         fields["msecs"] = int((now - int(now)) * 1000) + 0.0
         fields["relativeCreated"] = base["relativeCreated"] + (now - base["created"]) * 1000.0
-        fields["args"] = (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
+        fields["args"] = args
         access_log.handle(record)
 
 
@@ -115,22 +115,19 @@ class CachedTimeFormatter(logging.Formatter):
     _second = -1
     _text = ""
 
-    def asctime(self, created: float) -> str:
-        """``%(asctime)s`` for a record created at ``created`` (default format, milliseconds)."""
+    def asctime(self, created: float, msecs: float | None = None) -> str:
+        """``%(asctime)s`` for a record created at ``created`` (default format, milliseconds:
+        ``msecs`` when given, as a record carries them, else from ``created``)."""
         second = int(created)
         if second != self._second:
             self._text = time.strftime(self.default_time_format, self.converter(second))
             self._second = second
-        return self.default_msec_format % (self._text, int((created - second) * 1000))
+        return self.default_msec_format % (self._text, int((created - second) * 1000) if msecs is None else msecs)
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
-        if second != self._second:
-            self._text = time.strftime(self.default_time_format, self.converter(second))
-            self._second = second
-        return self.default_msec_format % (self._text, record.msecs)
+        return self.asctime(record.created, record.msecs)
 
 
 class BufferedStreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
