@@ -53,13 +53,9 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``uvicorn --factory ogimage.server:create_app`` reads the environment."""
     if service is None:
-        settings = settings if settings is not None else Settings.from_env()
-        if engine is None:
-            from ..engine import Engine, take_prewarmed
+        from ..root import build_service
 
-            engine = take_prewarmed(settings.template_dirs, settings.font_dirs) or Engine(
-                template_dirs=settings.template_dirs, font_dirs=settings.font_dirs)
-        service = Service(engine, settings)
+        service = build_service(settings, engine=engine)
     settings = service.settings
     setup_logging(settings)
     svc = service
