@@ -25,10 +25,12 @@ from prometheus_client import (
 # The `_created` series double every counter for little use; leave them out.
 disable_created_metrics()
 
-CACHE_LEVELS = ("memory", "disk")
+CACHE_LEVELS = ("memory", "disk", "shared")
 
 # Renders take milliseconds to a second; requests on a hit take microseconds.
 _RENDER_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.5, 5.0)
+# A shared-cache (Redis) round trip takes ~0.1-1 ms; its timeout is ~50 ms.
+_SHARED_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
 _REQUEST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
@@ -64,6 +66,20 @@ class Metrics:
         self.cache_corrupt = Counter(
             "ogimage_cache_corrupt", "Disk cache files found corrupt, deleted and re-rendered.", registry=r
         )
+        self.cache_errors = Counter(
+            "ogimage_cache_errors", "Cache operations that failed (and were answered from the next level), by level.",
+            ["level"], registry=r,
+        )
+        self.cache_written_bytes = Counter(
+            "ogimage_cache_written_bytes", "Bytes of images written into the cache, by level.", ["level"], registry=r,
+        )
+        self.shared_corrupt = Counter(
+            "ogimage_shared_cache_corrupt", "Shared-cache values found corrupt, deleted and re-rendered.", registry=r
+        )
+        self.shared_seconds = Histogram(
+            "ogimage_shared_cache_duration_seconds", "Time of one shared-cache (Redis) operation, by op.",
+            ["op"], buckets=_SHARED_BUCKETS, registry=r,
+        )
         # Gauges add up over live workers in multiprocess mode.
         live = {"multiprocess_mode": "livesum"}
         self.cache_bytes = Gauge(
@@ -83,6 +99,8 @@ class Metrics:
         )
         self.hit = {level: self.cache_hits.labels(level) for level in CACHE_LEVELS}
         self.miss = {level: self.cache_misses.labels(level) for level in CACHE_LEVELS}
+        self.error = {level: self.cache_errors.labels(level) for level in CACHE_LEVELS}
+        self.written = {level: self.cache_written_bytes.labels(level) for level in CACHE_LEVELS}
         self._memory_size: tuple[Callable[[], float], Callable[[], float]] | None = None
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_timers: dict[str, Histogram] = {}

@@ -1,7 +1,8 @@
 """The facade between the edges (HTTP, CLI) and the engine: card in, bytes out.
 
 :class:`Service` answers an image from the memory cache, then the disk cache,
-then by rendering, in that order:
+then the shared tier (Redis, when ``OGIMAGE_SHARED_CACHE`` names one; see
+:mod:`ogimage.shared`), then by rendering, in that order:
 
 - A memory hit is answered at once, on the event loop, without touching any
   lock the renders hold: cached cards are never blocked behind renders.
@@ -12,6 +13,8 @@ then by rendering, in that order:
   ``max_queue`` more may wait for a slot; past that the service raises
   :class:`~ogimage.errors.OverloadedError` (HTTP 503 with ``Retry-After``)
   instead of piling up work.
+- With a shared tier, misses are also single-flight across processes: one replica
+  (or batch worker) renders a key while the others wait briefly for its value.
 
 :meth:`Service.render_cached` is the synchronous path for the batch CLI; it
 shares the caches and the content key with the server.
@@ -38,6 +41,7 @@ from .errors import OverloadedError, TemplateNotFound
 from .formats import normalise_format
 from .metrics import Metrics
 from .settings import Settings
+from .shared import Claim, open_shared
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -56,7 +60,7 @@ _ENTRY_OVERHEAD = 512
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """An encoded image and where it came from (``memory``, ``disk`` or ``render``)."""
+    """An encoded image and where it came from (``memory``, ``disk``, ``shared`` or ``render``)."""
 
     body: bytes
     content_type: str
@@ -117,6 +121,8 @@ class Service:
             s.memory_cache_bytes, sizeof=lambda r: len(r.body) + _ENTRY_OVERHEAD
         )
         self.disk: DiskCache | None = DiskCache(s.cache_dir) if s.disk_cache else None
+        # [shared tier] hook 1/6: the Redis tier, or None when OGIMAGE_SHARED_CACHE is empty.
+        self.shared = open_shared(s, self.metrics)
         self.max_renders = s.max_renders
         self.max_queue = s.max_queue
         self.renders = 0  # images drawn, for tests and logs
@@ -241,24 +247,51 @@ class Service:
                 self.memory.put(key, entry)
                 self.metrics.memory_cache_changed()
                 return entry
-        body = await self._bounded(lambda: self._render(card, fmt))
+        # [shared tier] hook 2/6: a hit from Redis, or the right to render it (single-flight across processes).
+        claim: Claim | None = await self.shared.aclaim(key, fmt) if self.shared is not None else None
+        if claim is not None and claim.body is not None:
+            entry = Rendered(claim.body, content_type, key, etag_for(key), "shared")
+            self.memory.put(key, entry)
+            self.metrics.memory_cache_changed()
+            if self.disk is not None:
+                self._track(loop.run_in_executor(self._io_pool, self._disk_put, key, fmt, claim.body))
+            return entry
+        rendered: bytes | None = None
+        try:
+            rendered = body = await self._bounded(lambda: self._render(card, fmt))
+        finally:
+            # [shared tier] hook 3/6: store the render in Redis and release the lock, in the background.
+            if self.shared is not None:
+                self._track(self.shared.finish_soon(key, fmt, rendered, claim))
         entry = Rendered(body, content_type, key, etag_for(key), "render")
         self.memory.put(key, entry)
         self.metrics.memory_cache_changed()
         if self.disk is not None:
-            write = loop.run_in_executor(self._io_pool, self.disk.put, key, fmt, body)
-            self._pending_writes.add(write)
-            write.add_done_callback(self._pending_writes.discard)
+            self._track(loop.run_in_executor(self._io_pool, self._disk_put, key, fmt, body))
         return entry
+
+    def _track(self, write: asyncio.Future[Any]) -> None:
+        """Keep a background write until it is done, so :meth:`flush` can wait for it."""
+        self._pending_writes.add(write)
+        write.add_done_callback(self._pending_writes.discard)
+
+    def _disk_put(self, key: str, fmt: str, body: bytes) -> None:
+        assert self.disk is not None
+        if self.disk.put(key, fmt, body):
+            self.metrics.written["disk"].inc(len(body))
+        else:
+            self.metrics.error["disk"].inc()
 
     def _disk_get(self, key: str, fmt: str) -> bytes | None:
         assert self.disk is not None
-        corrupt = self.disk.corrupt
+        corrupt, errors = self.disk.corrupt, self.disk.errors
         data = self.disk.get(key, fmt)
         if data is None:
             self.metrics.miss["disk"].inc()
             if self.disk.corrupt != corrupt:
                 self.metrics.cache_corrupt.inc()
+            if self.disk.errors != errors:
+                self.metrics.error["disk"].inc()
         else:
             self.metrics.hit["disk"].inc()
         return data
@@ -325,7 +358,8 @@ class Service:
     # -- sync path (batch CLI) -----------------------------------------------
 
     def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
-        """The synchronous equivalent of :meth:`image`, for the CLI (no bound, no single-flight)."""
+        """The synchronous equivalent of :meth:`image`, for the CLI (no bound; single-flight only
+        across processes, through the shared tier when there is one)."""
         key = self.key(card, fmt)
         hit = self.memory.get(key)
         if hit is not None:
@@ -338,12 +372,26 @@ class Service:
                 self.memory.put(key, entry)
                 self.metrics.memory_cache_changed()
                 return entry
-        body = self._render(card, fmt)
+        # [shared tier] hook 4/6: a hit from Redis (the server's renders, other batch workers'), or the lock.
+        claim = self.shared.claim(key, fmt) if self.shared is not None else None
+        if claim is not None and claim.body is not None:
+            entry = Rendered(claim.body, content_type, key, etag_for(key), "shared")
+            self.memory.put(key, entry)
+            self.metrics.memory_cache_changed()
+            if self.disk is not None:
+                self._disk_put(key, fmt, claim.body)
+            return entry
+        rendered: bytes | None = None
+        try:
+            rendered = body = self._render(card, fmt)
+        finally:
+            if self.shared is not None:  # [shared tier] hook 5/6: store in Redis, release the lock
+                self.shared.finish(key, fmt, rendered, claim)
         entry = Rendered(body, content_type, key, etag_for(key), "render")
         self.memory.put(key, entry)
         self.metrics.memory_cache_changed()
         if self.disk is not None:
-            self.disk.put(key, fmt, body)
+            self._disk_put(key, fmt, body)
         return entry
 
     # -- passthrough for the edges ------------------------------------------
@@ -361,6 +409,8 @@ class Service:
         status["memory_cache_max_bytes"] = self.memory.max_bytes
         status["signed_urls"] = bool(self.settings.signing_key)
         status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
+        # [shared tier] hook 6/6 (with close()): its state in /readyz; never affects readiness.
+        status["shared_cache"] = self.shared.status() if self.shared is not None else None
         return status
 
     def start_warm_up(self) -> None:
@@ -396,4 +446,6 @@ class Service:
     def close(self) -> None:
         self._render_pool.shutdown(wait=False, cancel_futures=True)
         self._io_pool.shutdown(wait=True)
+        if self.shared is not None:  # [shared tier] hook 6/6
+            self.shared.close()
 

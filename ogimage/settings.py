@@ -43,11 +43,47 @@ def _size(raw: str) -> int:
     return int(float(number) * scale)
 
 
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _seconds(raw: str) -> float:
+    """Seconds, with an optional unit: ``50ms``, ``2s``, ``5m``, ``1h``, ``30d`` (a bare number is seconds)."""
+    text = raw.strip().lower()
+    for unit in ("ms", "s", "m", "h", "d"):
+        if text.endswith(unit):
+            value = float(text[: -len(unit)]) * _DURATION_UNITS[unit]
+            break
+    else:
+        value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise ValueError(raw)
+    return value
+
+
+def _whole_seconds(raw: str) -> int:
+    return int(_seconds(raw))
+
+
+_SHARED_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (for logs, errors and ``/readyz``)."""
+    scheme, sep, rest = url.partition("://")
+    userinfo, at, hostpart = rest.rpartition("@")
+    if not sep or not at:
+        return url
+    user, colon, _password = userinfo.partition(":")
+    return f"{scheme}://{user}{':***' if colon else ''}@{hostpart}" if colon else f"{scheme}://***@{hostpart}"
+
+
 _EXPECTED = {
     _int: "Not a valid int.",
     _bool: "Not a valid bool (use 1/0, true/false, yes/no, on/off).",
     _paths: "Not a list of paths.",
     _size: "Not a valid size (bytes, or a number with K, M or G).",
+    _seconds: "Not a valid duration (seconds, or a number with ms, s, m, h or d).",
+    _whole_seconds: "Not a valid duration (seconds, or a number with s, m, h or d).",
     str: "Not valid text.",
 }
 
@@ -75,10 +111,27 @@ class Settings:
     signing_key: str = ""
     max_renders: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_queue: int = 64
-    cache_control: str = "public, max-age=86400, stale-while-revalidate=604800"
+    # Cache-Control of image answers. Empty: composed from the four parts below
+    # (image_cache_control); any text given is sent verbatim.
+    cache_control: str = ""
+    max_age: int = 86400
+    s_maxage: int | None = None  # None: CDNs use max-age
+    stale_while_revalidate: int = 604800
+    stale_if_error: int = 604800
     cache_control_immutable: str = "public, max-age=31536000, immutable"
     log_level: str = "info"
     access_log: bool = True
+    # The shared cache tier (Redis), off when empty; see ogimage/shared.py.
+    shared_cache: str = ""
+    shared_cache_ttl: float = 30 * 86400.0
+    shared_cache_max_value_bytes: int = 4 << 20
+    shared_cache_timeout: float = 0.05
+    shared_cache_wait: float = 2.0
+
+    @property
+    def image_cache_control(self) -> str:
+        """The ``Cache-Control`` of image answers: ``cache_control`` if set, else composed from its parts."""
+        return self.cache_control or cache_control_for(self)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -109,14 +162,29 @@ class Settings:
         read("max_queue", _int)
         read("cache_control", str)
         read("cache_control_immutable", str)
+        read("max_age", _whole_seconds)
+        read("s_maxage", _whole_seconds)
+        read("stale_while_revalidate", _whole_seconds)
+        read("stale_if_error", _whole_seconds)
+        read("shared_cache", str)
+        read("shared_cache_ttl", _seconds)
+        read("shared_cache_max_value_bytes", _size)
+        read("shared_cache_timeout", _seconds)
+        read("shared_cache_wait", _seconds)
         read("log_level", str)
         read("access_log", _bool)
-        for name in ("port", "workers", "max_renders"):
+        for name in ("port", "workers", "max_renders", "shared_cache_ttl"):
             if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be at least 1.")
         if "max_queue" in values and int(values["max_queue"]) < 0:  # type: ignore[call-overload]
             raise SettingsError(PREFIX + "MAX_QUEUE", env[PREFIX + "MAX_QUEUE"], "Must be 0 or more.")
+        url = str(values.get("shared_cache", "")).strip()
+        if url and not url.startswith(_SHARED_SCHEMES):
+            raise SettingsError(
+                PREFIX + "SHARED_CACHE", redact_url(url),
+                "Not a Redis URL (redis://[:password@]host:port/db, rediss://… or unix://…).",
+            )
         if "log_level" in values:
             level = str(values["log_level"]).strip().lower()
             if level not in _LOG_LEVELS:
@@ -125,3 +193,22 @@ class Settings:
                 )
             values["log_level"] = level
         return cls(**values)  # type: ignore[arg-type]
+
+
+def cache_control_for(settings: Settings) -> str:
+    """The default ``Cache-Control`` of image answers, from the settings' parts.
+
+    ``public, max-age=A[, s-maxage=S], stale-while-revalidate=W, stale-if-error=E``:
+    browsers keep a card ``A`` seconds, CDNs (shared caches) ``S`` if set, both may
+    answer a stale copy for ``W`` seconds while they revalidate it, and for ``E``
+    seconds when ogimage answers 5xx or cannot be reached. A part set to 0 is left
+    out (``max-age`` always stays).
+    """
+    parts = ["public", f"max-age={settings.max_age}"]
+    if settings.s_maxage is not None:
+        parts.append(f"s-maxage={settings.s_maxage}")
+    if settings.stale_while_revalidate:
+        parts.append(f"stale-while-revalidate={settings.stale_while_revalidate}")
+    if settings.stale_if_error:
+        parts.append(f"stale-if-error={settings.stale_if_error}")
+    return ", ".join(parts)

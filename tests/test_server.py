@@ -18,7 +18,7 @@ from service_fakes import FakeEngine, make_app, wait_until
 
 from ogimage.signing import sign_url
 
-DEFAULT_CC = "public, max-age=86400, stale-while-revalidate=604800"
+DEFAULT_CC = "public, max-age=86400, stale-while-revalidate=604800, stale-if-error=604800"
 IMMUTABLE_CC = "public, max-age=31536000, immutable"
 
 
@@ -105,6 +105,14 @@ def test_cache_control_is_configurable(tmp_path: Path):
     with TestClient(make_app(tmp_path, cache_control="public, max-age=60", cache_control_immutable="x")) as c:
         assert c.get("/api/og/default?title=a").headers["cache-control"] == "public, max-age=60"
         assert c.get("/api/og/default?title=a&v=1").headers["cache-control"] == "x"
+
+
+def test_cache_control_parts_are_settable(tmp_path: Path):
+    """s-maxage apart from max-age (browsers and CDNs keep a card for different times); 0 drops a part."""
+    app = make_app(tmp_path, max_age=600, s_maxage=86400, stale_while_revalidate=0, stale_if_error=3600)
+    with TestClient(app) as c:
+        r = c.get("/api/og/default?title=a")
+        assert r.headers["cache-control"] == "public, max-age=600, s-maxage=86400, stale-if-error=3600"
 
 
 def test_unknown_query_parameters_are_ignored(client: TestClient):

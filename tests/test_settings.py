@@ -9,7 +9,9 @@ from ogimage.settings import Settings
 def test_defaults_without_environment():
     s = Settings.from_env({})
     assert s.port == 8000 and s.memory_cache_bytes == 128 << 20 and s.disk_cache is True
-    assert s.cache_control == "public, max-age=86400, stale-while-revalidate=604800"
+    assert s.cache_control == "" and s.s_maxage is None
+    assert s.image_cache_control == "public, max-age=86400, stale-while-revalidate=604800, stale-if-error=604800"
+    assert s.shared_cache == "" and s.shared_cache_ttl == 30 * 86400 and s.shared_cache_timeout == 0.05
     assert s.cache_control_immutable == "public, max-age=31536000, immutable"
     assert s.signing_key == "" and s.access_log is True and s.workers >= 1 and s.max_renders >= 1
 
@@ -30,13 +32,34 @@ def test_every_variable_is_read():
     assert (s.signing_key, s.max_renders, s.max_queue) == ("k", 2, 0)
     assert (s.cache_control, s.cache_control_immutable) == ("no-cache", "public, max-age=60")
     assert s.log_level == "warning" and s.access_log is False
+    assert s.image_cache_control == "no-cache"  # given verbatim: wins over the parts
+
+
+def test_cache_control_parts_and_the_shared_tier_are_read():
+    s = Settings.from_env({
+        "OGIMAGE_MAX_AGE": "1h", "OGIMAGE_S_MAXAGE": "7d", "OGIMAGE_STALE_WHILE_REVALIDATE": "0",
+        "OGIMAGE_STALE_IF_ERROR": "86400", "OGIMAGE_SHARED_CACHE": "rediss://:pw@cache.internal:6380/2",
+        "OGIMAGE_SHARED_CACHE_TTL": "30d", "OGIMAGE_SHARED_CACHE_MAX_VALUE_BYTES": "512K",
+        "OGIMAGE_SHARED_CACHE_TIMEOUT": "50ms", "OGIMAGE_SHARED_CACHE_WAIT": "1.5s",
+    })
+    assert s.image_cache_control == "public, max-age=3600, s-maxage=604800, stale-if-error=86400"
+    assert s.shared_cache == "rediss://:pw@cache.internal:6380/2" and s.shared_cache_ttl == 30 * 86400
+    assert (s.shared_cache_max_value_bytes, s.shared_cache_timeout, s.shared_cache_wait) == (512 << 10, 0.05, 1.5)
+
+
+def test_a_bad_shared_cache_url_fails_without_showing_its_password():
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"OGIMAGE_SHARED_CACHE": "http://:s3cret@cache:6379"})
+    assert "OGIMAGE_SHARED_CACHE" in str(info.value) and "s3cret" not in str(info.value)
+    assert "Not a Redis URL" in str(info.value)
 
 
 @pytest.mark.parametrize("name,value", [
     ("OGIMAGE_PORT", "eighty"), ("OGIMAGE_PORT", "0"), ("OGIMAGE_WORKERS", "-1"),
     ("OGIMAGE_MEMORY_CACHE_BYTES", "lots"), ("OGIMAGE_DISK_CACHE", "maybe"),
     ("OGIMAGE_MAX_RENDERS", "0"), ("OGIMAGE_MAX_QUEUE", "-2"), ("OGIMAGE_LOG_LEVEL", "loud"),
-    ("OGIMAGE_ACCESS_LOG", "2"),
+    ("OGIMAGE_ACCESS_LOG", "2"), ("OGIMAGE_S_MAXAGE", "a day"), ("OGIMAGE_SHARED_CACHE_TIMEOUT", "-1"),
+    ("OGIMAGE_SHARED_CACHE_TTL", "0"),
 ])
 def test_bad_values_fail_naming_the_variable(name, value):
     with pytest.raises(SettingsError) as info:

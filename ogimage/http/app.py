@@ -61,7 +61,8 @@ def create_app(
     svc = service
     metrics = svc.metrics
     signing_key = settings.signing_key
-    cache_control = settings.cache_control
+    # [shared tier] app hook 1/2: max-age, s-maxage, stale-while-revalidate, stale-if-error from settings.
+    cache_control = settings.image_cache_control
     cache_control_immutable = settings.cache_control_immutable
 
     @asynccontextmanager
@@ -234,6 +235,12 @@ def _log_startup(svc: Service) -> None:
         log.warning(
             "text shaping is degraded (basic layout): Pillow found no raqm/FriBiDi; "
             "install libfribidi0 for right-to-left and complex scripts"
+        )
+    shared = status.get("shared_cache")
+    if shared:  # [shared tier] app hook 2/2: say which Redis (password hidden) and whether it answered
+        log.info(
+            "shared cache %s (%s): timeout %.0f ms, TTL %d s, values up to %d KiB",
+            shared["url"], shared["state"], shared["timeout_ms"], shared["ttl_s"], shared["max_value_bytes"] >> 10,
         )
     if s.signing_key:
         log.info("signed URLs required: requests without a valid 'sig' get 403")
