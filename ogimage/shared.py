@@ -16,7 +16,7 @@ hit for all of them. Redis is an optimisation, never a dependency of an answer:
   content key, format and payload) and the payload; anything else is corrupt: counted
   (``ogimage_shared_cache_corrupt_total``), deleted and treated as a miss.
 - **Single-flight across processes.** :meth:`SharedCache.claim` looks the key up and,
-  on a miss, takes a short lock (``SET NX PX``). The holder renders and
+  on a miss, takes a short lock (``SET NX PX``), both in one atomic script (one round trip). The holder renders and
   :meth:`~SharedCache.finish` stores the value, then releases the lock; other processes
   poll for the value for up to ``wait`` seconds, then render themselves. The lock
   expires by itself if its holder dies.
@@ -35,10 +35,9 @@ import secrets
 import struct
 import threading
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .settings import Settings, redact_url
@@ -56,6 +55,14 @@ _MAGIC = b"OGIMGR1\n"
 _HEADER = struct.Struct(">8sQ32s")  # magic, payload length, SHA-256(key, format, payload)
 # Delete a key only if it still holds what we saw (a lock token, or a corrupt value).
 _DELETE_IF = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+# A claim's round, atomically: the value if there is one, else take the lock if it is free.
+_GET_OR_LOCK = """
+local value = redis.call('get', KEYS[1])
+if value then return {1, value} end
+if redis.call('set', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2, ''} end
+return {0, ''}
+"""
+_FOUND, _LOCKED = 1, 2  # … else 0: another process holds the lock
 
 
 class _Failed:
@@ -66,6 +73,16 @@ class _Failed:
 
 
 FAILED = _Failed()
+
+
+@dataclass(slots=True)
+class _Waiting:
+    """The state of one claim across its rounds."""
+
+    token: str
+    deadline: float | None = None
+    delay: float = _POLL_FIRST
+    corrupt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +161,10 @@ class SharedCache:
         self.lock_ms = max(1000, int(2000 * self.wait))  # outlives a waiter's patience; expires if its holder dies
         self.metrics = metrics
         self._clock = clock
-        self._timers = {op: metrics.shared_seconds.labels(op) for op in ("get", "set", "lock", "delete", "ping")}
+        self._timers = {op: metrics.shared_seconds.labels(op) for op in ("get", "claim", "set", "delete", "ping")}
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogimage-shared")
         self._delete_if = client.register_script(_DELETE_IF)
+        self._get_or_lock = client.register_script(_GET_OR_LOCK)
         self._open_until = 0.0  # breaker: skip Redis until this clock time
         self._quiet_until = 0.0  # no warning for a failed command (Redis answered) before then
         self._state_lock = threading.Lock()
@@ -188,33 +206,31 @@ class SharedCache:
 
     @staticmethod
     def value_key(key: str, fmt: str) -> str:
-        """The Redis key of an image."""
-        return f"{PREFIX}img:{key}.{fmt}"
+        """The Redis key of an image (the braces keep an image and its lock in one Redis Cluster slot)."""
+        return f"{PREFIX}img:{{{key}.{fmt}}}"
 
     @staticmethod
     def lock_key(key: str, fmt: str) -> str:
         """The Redis key of the render lock of an image."""
-        return f"{PREFIX}lock:{key}.{fmt}"
+        return f"{PREFIX}lock:{{{key}.{fmt}}}"
 
     def _fetch(self, key: str, fmt: str) -> bytes | None | _Failed:
         name = self.value_key(key, fmt)
         value = self._run("get", lambda: self.client.get(name))
         if value is None or value is FAILED:
             return value
+        return self._verified(key, fmt, value)
+
+    def _verified(self, key: str, fmt: str, value: bytes) -> bytes | None:
+        """The payload of ``value``, or ``None``: then it is counted as corrupt and deleted."""
         body = unpack(key, fmt, value)
         if body is None:
+            name = self.value_key(key, fmt)
             self.corrupt += 1
             self.metrics.shared_corrupt.inc()
             log.warning("shared cache value %s is corrupt (%d bytes); deleting it and rendering", name, len(value))
             self._run("delete", lambda: self._delete_if(keys=[name], args=[value]))
         return body
-
-    def _lock(self, key: str, fmt: str) -> str | None | _Failed:
-        token = secrets.token_hex(8)
-        got = self._run("lock", lambda: self.client.set(self.lock_key(key, fmt), token, nx=True, px=self.lock_ms))
-        if got is FAILED:
-            return FAILED
-        return token if got else None
 
     def release(self, key: str, fmt: str, token: str) -> None:
         """Release the render lock if this holder (``token``) still has it."""
@@ -225,71 +241,60 @@ class SharedCache:
     def claim(self, key: str, fmt: str) -> Claim:
         """Look ``key`` up; on a miss take the render lock, or wait up to ``wait`` s for its holder.
 
-        Blocking (for the batch and other synchronous callers). Costs one round trip on a
-        hit, three on a miss; nothing while the breaker is open. Always follow a claim
+        Blocking (for the batch and other synchronous callers). One round trip on a hit
+        or a miss (a script reads the value or takes the lock, atomically), one more per
+        poll while waiting; nothing while the breaker is open. Always follow a claim
         without ``body`` by :meth:`finish` once rendered (or failed).
         """
         if not self.available():
             return self._outcome(None, skipped=True)
-        plan = self._plan(key, fmt)
-        result: Any = None
-        try:
-            while True:
-                step = plan.send(result)
-                if isinstance(step, float):
-                    time.sleep(step)
-                    result = None
-                else:
-                    result = step()
-        except StopIteration as done:
-            return done.value
+        wait = _Waiting(token=secrets.token_hex(8))
+        while True:
+            step = self._round(key, fmt, wait)
+            if isinstance(step, Claim):
+                return step
+            time.sleep(step)
 
     async def aclaim(self, key: str, fmt: str) -> Claim:
-        """:meth:`claim` for the event loop: Redis calls in the tier's threads, waits as ``asyncio.sleep``."""
+        """:meth:`claim` for the event loop: each round in the tier's threads, waits as ``asyncio.sleep``."""
         if not self.available():
             return self._outcome(None, skipped=True)
         loop = asyncio.get_running_loop()
-        plan = self._plan(key, fmt)
-        result: Any = None
-        try:
-            while True:
-                step = plan.send(result)
-                if isinstance(step, float):
-                    await asyncio.sleep(step)
-                    result = None
-                else:
-                    result = await loop.run_in_executor(self._pool, step)
-        except StopIteration as done:
-            return done.value
-
-    def _plan(self, key: str, fmt: str) -> Generator[Callable[[], Any] | float, Any, Claim]:
-        """The steps of a claim: yields a Redis call to run (its result is sent back) or seconds to sleep."""
-        deadline: float | None = None
-        delay = _POLL_FIRST
+        wait = _Waiting(token=secrets.token_hex(8))
         while True:
-            body = yield partial(self._fetch, key, fmt)
-            if isinstance(body, bytes) or body is FAILED:
+            step = await loop.run_in_executor(self._pool, self._round, key, fmt, wait)
+            if isinstance(step, Claim):
+                return step
+            await asyncio.sleep(step)
+
+    def _round(self, key: str, fmt: str, wait: _Waiting) -> Claim | float:
+        """One round of a claim: the outcome, or the seconds to sleep before the next round."""
+        names = [self.value_key(key, fmt), self.lock_key(key, fmt)]
+        got = self._run("claim", lambda: self._get_or_lock(keys=names, args=[wait.token, self.lock_ms]))
+        if got is FAILED:
+            return self._outcome(None)
+        kind, value = int(got[0]), got[1]
+        if kind == _FOUND:
+            body = self._verified(key, fmt, value)
+            if body is not None:
                 return self._outcome(body)
-            token = yield partial(self._lock, key, fmt)
-            if token is FAILED:
+            if wait.corrupt:  # corrupt twice in a row: someone keeps writing it; render without the lock
                 return self._outcome(None)
-            if token is not None:
-                # Between our miss and our lock a holder may have stored the value and released.
-                body = yield partial(self._fetch, key, fmt)
-                if isinstance(body, bytes):
-                    yield partial(self.release, key, fmt, token)
-                    return self._outcome(body)
-                return self._outcome(None, token=token)
-            now = self._clock()
-            if deadline is None:
-                self.waited += 1
-                deadline = now + self.wait
-            if now >= deadline:
-                self.gave_up += 1
-                log.info("shared cache: waited %.2f s for another process to render %s; rendering", self.wait, key[:16])
-                return self._outcome(None)
-            yield min(delay, deadline - now)
-            delay = min(delay * 2, _POLL_MAX)
+            wait.corrupt = True
+            return 0.0  # deleted: the next round takes the lock
+        if kind == _LOCKED:
+            return self._outcome(None, token=wait.token)
+        now = self._clock()  # another process holds the lock: poll for its value, briefly
+        if wait.deadline is None:
+            self.waited += 1
+            wait.deadline = now + self.wait
+        if now >= wait.deadline:
+            self.gave_up += 1
+            log.info("shared cache: waited %.2f s for another process to render %s; rendering", self.wait, key[:16])
+            return self._outcome(None)
+        delay = min(wait.delay, wait.deadline - now)
+        wait.delay = min(wait.delay * 2, _POLL_MAX)
+        return delay
 
     def _outcome(self, body: bytes | None | _Failed, token: str | None = None, skipped: bool = False) -> Claim:
         if skipped:
