@@ -5,7 +5,7 @@
     python bench/run.py --rounds 5         # more cold-render rounds
     python bench/run.py --skip-http        # no server processes: no HTTP load, single-flight, serve start-up
     python bench/run.py --peers-log DIR    # show the peers harness's SUMMARY lines (default /tmp/bench-peers/out/logs)
-    python bench/run.py --only cold,memory # some sections only (startup, cold, layout, memory, singleflight, http, peers)
+    python bench/run.py --only cold,memory # some sections only (startup, cold, layout, memory, singleflight, http, shared, peers)
 
 Sections (each is also a script of its own in bench/): start-up, cold render (harness and
 first-seen), layout only, memory, single-flight, cache-hit HTTP load against a bare
@@ -32,13 +32,14 @@ import layout_time  # noqa: E402
 import machine  # noqa: E402
 import memory  # noqa: E402
 import peers  # noqa: E402
+import shared_cache  # noqa: E402
 import singleflight  # noqa: E402
 import startup  # noqa: E402
 from common import RESULTS, Check, Section, failed_section, fmt, table  # noqa: E402
 from corpus import load_all  # noqa: E402
 
-SECTIONS = ("startup", "cold", "layout", "memory", "singleflight", "http", "peers")
-SERVER_SECTIONS = ("singleflight", "http")
+SECTIONS = ("startup", "cold", "layout", "memory", "singleflight", "http", "shared", "peers")
+SERVER_SECTIONS = ("singleflight", "http", "shared")
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def run(args: argparse.Namespace) -> str:
         "singleflight": ("Single-flight", lambda: singleflight.section(plan.requests)),
         "http": ("Cache hit through HTTP",
                  lambda: http_load.section(plan.http_seconds, repeats=plan.http_repeats)),
+        "shared": ("Shared cache tier (Redis)",
+                   lambda: shared_cache.section(max(2.0, plan.http_seconds / 2), plan.http_repeats)),
         "peers": ("Peers", lambda: peers.section(args.peers_log, harness_plain())),
     }
     machine_md = machine.markdown()  # before the load starts: the load average is the machine's own
