@@ -13,7 +13,7 @@ COPY pyproject.toml README.md ./
 COPY ogimage ./ogimage
 COPY fonts ./fonts
 COPY assets ./assets
-RUN pip wheel --wheel-dir /wheels .
+RUN pip wheel --wheel-dir /wheels '.[hiredis]'
 
 # --- run
 FROM python:3.12-slim-bookworm
@@ -24,7 +24,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libfribidi0 \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels ogimage \
+RUN pip install --no-cache-dir --no-index --find-links=/wheels 'ogimage[hiredis]' \
     && rm -rf /wheels \
     && python -c "from PIL import features; assert features.check('raqm'), 'raqm/fribidi missing'"
 

@@ -248,3 +248,20 @@ def test_a_failed_render_releases_the_lock(tmp_path: Path, redis_server):
         asyncio.run(s.image(card))
     s.close()
     assert redis_server.client().keys("ogimage:lock:*") == []
+
+
+def test_metrics_per_level_count_bytes_written_and_disk_errors(tmp_path: Path, redis_server):
+    engine = FakeEngine()
+    s = service(tmp_path / "ok", redis_server.url, engine)
+    card = Card.from_mapping({"title": "Counted"}, template="default")
+    body = s.render_cached(card).body
+    assert metric(s.metrics, 'ogimage_cache_written_bytes_total{level="disk"}') == len(body)
+    assert metric(s.metrics, 'ogimage_cache_written_bytes_total{level="shared"}') == len(body)
+    assert metric(s.metrics, 'ogimage_cache_errors_total{level="disk"}') == 0
+    s.close()
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    broken = Service(FakeEngine(), Settings(cache_dir=blocked))
+    broken.render_cached(card)
+    assert metric(broken.metrics, 'ogimage_cache_errors_total{level="disk"}') == 1
+    assert metric(broken.metrics, 'ogimage_cache_errors_total{level="shared"}') == 0  # no tier: nothing fails
