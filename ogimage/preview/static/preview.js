@@ -6,13 +6,13 @@ const FIELDS = ["title", "description", "site", "author", "date", "tags", "lang"
 const DEBOUNCE_MS = 250;
 const POLL_MS = 1000;
 const SAMPLES = [
-  ["ja", "日本語", "日本語の見出しは文節で改行され、約物の禁則も守られます"],
-  ["zh-Hans", "中文", "中文标题按词语换行，标点符号遵守避头尾规则"],
-  ["ko", "한국어", "한국어 제목은 띄어쓰기 단위로 줄을 바꿉니다"],
-  ["en", "English", "How we made Open Graph cards fast, pretty and correct"],
-  ["ar", "العربية", "العناوين العربية تُكتب من اليمين إلى اليسار بخط واضح"],
-  ["he", "עברית", "כותרות בעברית נכתבות מימין לשמאל"],
-  ["th", "ไทย", "ภาษาไทยตัดคำโดยไม่มีช่องว่างระหว่างคำ"],
+  ["ja", "ja 日本語", "日本語の見出しは文節で改行され、約物の禁則も守られます"],
+  ["zh-Hans", "zh 中文", "中文标题按词语换行，标点符号遵守避头尾规则"],
+  ["ko", "ko 한국어", "한국어 제목은 띄어쓰기 단위로 줄을 바꿉니다"],
+  ["en", "en", "How we made Open Graph cards fast, pretty and correct"],
+  ["ar", "ar العربية", "العناوين العربية تُكتب من اليمين إلى اليسار بخط واضح"],
+  ["he", "he עברית", "כותרות בעברית נכתבות מימין לשמאל"],
+  ["th", "th ไทย", "ภาษาไทยตัดคำโดยไม่มีช่องว่างระหว่างคำ"],
   ["en", "very long", "A very long title that keeps going well past what any card can hold, so the fitting step " +
     "shrinks it to the smallest size it allows and then cuts it with an ellipsis at a break point, never inside a word"],
   ["", "emoji", "Launch day 🚀 emoji drawn in colour 👩‍💻🇯🇵✨"],
@@ -186,7 +186,7 @@ function updateGrid(fields, current, signal) {
     if (!fig) {
       fig = document.createElement("figure");
       fig.dataset.template = name;
-      fig.innerHTML = `<img alt="" loading="lazy"><figcaption></figcaption>`;
+      fig.innerHTML = `<img alt=""><figcaption></figcaption>`;
       fig.querySelector("figcaption").textContent = name;
       fig.addEventListener("click", () => { form.elements.template.value = name; update(); });
       ui.grid.append(fig);
@@ -296,7 +296,7 @@ function visibleRect(view, width, height) {
 
 function drawOverlay() {
   const svg = ui.overlay;
-  svg.hidden = !state.overlay;
+  svg.classList.toggle("on", state.overlay); // SVG elements have no `hidden` property
   $("#legend").hidden = !state.overlay;
   const layout = state.layout;
   if (!layout) return;
@@ -307,23 +307,37 @@ function drawOverlay() {
     for (const line of box.lines) nodes.push(rect("line-box", line.x, line.y, line.width, box.line_height));
     for (const chip of box.chips || []) nodes.push(rect("chip-box", chip.x, chip.y, chip.width, chip.height));
   }
-  let n = 0;
+  // Frames that show the same part of the card (within 4 px) share one outline.
+  const frames = [];
+  const near = (a, b) => ["x", "y", "w", "h"].every((k) => Math.abs(a[k] - b[k]) <= 4);
   for (const p of state.platforms) {
     for (const view of p.views) {
       const v = visibleRect(view, layout.width, layout.height);
-      const inset = 2 + 3 * n;
-      const safe = rect("safe", v.x + inset, v.y + inset, v.w - 2 * inset, v.h - 2 * inset, p.colour);
-      safe.dataset.platform = p.id;
-      nodes.push(safe, label(`${p.name}: ${view.label}`, v.x + inset + 6, v.y + v.h - inset - 8 - 22 * n, p.colour));
+      let frame = frames.find((f) => near(f.v, v));
+      if (!frame) frames.push(frame = { v, colour: p.colour, names: [], ids: [] });
+      frame.names.push(`${p.name} ${view.label}`);
+      frame.ids.push(p.id);
       for (const c of view.covers || []) {
         const w = c.width * v.w, h = c.height * v.h;
         const x = c.corner.endsWith("left") ? v.x : v.x + v.w - w;
         const y = c.corner.startsWith("bottom") ? v.y + v.h - h : v.y;
         nodes.push(rect("cover", x, y, w, h, p.colour));
       }
-      n += 1;
     }
   }
+  const legend = frames.map(({ v, colour, names, ids }, n) => {
+    const inset = 2 + 4 * n;
+    const safe = rect("safe", v.x + inset, v.y + inset, v.w - 2 * inset, v.h - 2 * inset, colour);
+    safe.dataset.platforms = ids.join(" ");
+    nodes.push(safe);
+    const item = el("li");
+    const key = el("span", "key");
+    key.style.borderColor = colour;
+    key.style.borderStyle = "solid";
+    item.append(key, ` ${names.join(", ")}: ${Math.round(v.w)} × ${Math.round(v.h)} of the card`);
+    return item;
+  });
+  $("#safe-legend").replaceChildren(...legend);
   svg.replaceChildren(...nodes);
 }
 
