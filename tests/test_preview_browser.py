@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -50,21 +51,17 @@ def _get_json(url: str) -> dict:
         return json.loads(response.read())
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """A real ``ogimage serve --reload`` on a free 127.0.0.1 port, with a template folder to edit."""
-    tmp = tmp_path_factory.mktemp("preview")
-    templates = tmp / "templates"
-    templates.mkdir()
-    (templates / "reloadme.toml").write_text(RED_TEMPLATE)
+@contextmanager
+def serving(tmp: Path, extra_env: dict[str, str], *flags: str) -> Iterator[str]:
+    """A real ``ogimage serve`` on a free 127.0.0.1 port until the block ends; its base URL."""
     port = _free_port()
-    env = {**os.environ, "OGIMAGE_TEMPLATE_DIRS": str(templates), "OGIMAGE_CACHE_DIR": str(tmp / "cache"),
-           "OGIMAGE_SIGNING_KEY": "", "OGIMAGE_PREVIEW_TOKEN": "",
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    env = {**os.environ, "OGIMAGE_CACHE_DIR": str(tmp / "cache"), "OGIMAGE_SIGNING_KEY": "",
+           "OGIMAGE_PREVIEW_TOKEN": "", "OGIMAGE_WORKERS": "1",
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **extra_env}
     log_path = tmp / "server.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ogimage.cli", "serve", "--reload", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "ogimage.cli", "serve", *flags, "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     base = f"http://127.0.0.1:{port}"
@@ -79,7 +76,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
                 pass
             assert time.monotonic() < deadline, "server never became ready:\n" + log_path.read_text()
             time.sleep(0.1)
-        yield {"base": base, "templates": templates, "log": log_path}
+        yield base
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -87,6 +84,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """``ogimage serve --reload`` with a template folder to edit."""
+    tmp = tmp_path_factory.mktemp("preview")
+    templates = tmp / "templates"
+    templates.mkdir()
+    (templates / "reloadme.toml").write_text(RED_TEMPLATE)
+    with serving(tmp, {"OGIMAGE_TEMPLATE_DIRS": str(templates)}, "--reload") as base:
+        yield {"base": base, "templates": templates}
 
 
 @pytest.fixture(scope="module")
@@ -329,3 +337,34 @@ def test_reload_follows_template_edits_and_shows_errors(page, server) -> None:
             const c = document.createElement('canvas'); c.width = 16; c.height = 16; const g = c.getContext('2d');
             g.drawImage(img, 0, 0); return g.getImageData(8, 8, 1, 1).data[0] === 255; }"""
     )
+
+
+def test_signing_server_needs_the_token_and_signs_for_it(browser, tmp_path: Path) -> None:
+    token = "a preview token"
+    env = {"OGIMAGE_SIGNING_KEY": "k" * 32, "OGIMAGE_PREVIEW_TOKEN": token}
+    with serving(tmp_path, env) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        try:
+            asked = page.goto(f"{base}/preview?title=Signed%20card")
+            assert asked.status == 401 and page.locator("input[name=token]").count() == 1
+            page.fill("input[name=token]", token)
+            page.click("button[type=submit]")
+            page.wait_for_function("() => document.querySelector('#card').naturalWidth === 1200")
+            src = page.get_attribute("#card", "src")
+            assert "sig=" in src and "token" not in page.url
+            page.fill("textarea[name=title]", "Signed and typed")
+            page.wait_for_function(
+                "() => { const i = document.querySelector('#card');"
+                " return i.src.includes('Signed%20and%20typed') && i.src.includes('sig=') && i.naturalWidth === 1200; }")
+        finally:
+            context.close()
+        # Without the token: no page, and no way to a signature.
+        other = browser.new_context()
+        try:
+            bare = other.new_page()
+            assert bare.goto(f"{base}/preview/api/card/default?title=x").status == 401
+            assert bare.goto(f"{base}/api/og/default?title=x").status == 403
+        finally:
+            other.close()
