@@ -351,9 +351,8 @@ def test_signing_server_needs_the_token_and_signs_for_it(browser, tmp_path: Path
             assert asked.status == 401 and page.locator("input[name=token]").count() == 1
             page.fill("input[name=token]", token)
             page.click("button[type=submit]")
-            page.wait_for_function("() => document.querySelector('#card').naturalWidth === 1200")
-            src = page.get_attribute("#card", "src")
-            assert "sig=" in src and "token" not in page.url
+            card = wait_card(page, contains="Signed%20card")  # the link's fields survive the token form
+            assert "sig=" in card["src"] and card["w"] == 1200 and "token" not in page.url
             page.fill("textarea[name=title]", "Signed and typed")
             page.wait_for_function(
                 "() => { const i = document.querySelector('#card');"

@@ -110,29 +110,52 @@ def mount_preview(app: FastAPI, service: Service) -> None:
     Replaces FastAPI's CDN-backed ``/docs`` and ``/redoc`` routes. Costs nothing per
     request on the other routes (they are matched first by path).
     """
-    settings = service.settings
-    mode = preview_mode(settings.signing_key, settings.preview_token)
-    token = settings.preview_token
-    started = f"{int(time.time()):x}"
+    routes = PreviewRoutes(service)
+    _replace_docs(app)
+    hidden: dict[str, Any] = {"include_in_schema": False}
+    app.add_api_route("/", routes.index, methods=["GET"], **hidden)
+    app.add_api_route("/preview", routes.page, methods=["GET"], **hidden)
+    app.add_api_route("/preview/api/state", routes.state, methods=["GET"], **hidden)
+    app.add_api_route("/preview/api/card/{template}", routes.card_urls, methods=["GET"], **hidden)
+    app.mount("/preview/static", StaticFiles(directory=STATIC), name="preview-static")
+    app.mount("/docs/assets", StaticFiles(directory=VENDOR), name="docs-assets")
 
-    def check(request: Request) -> None:
-        if mode == "open":
+
+class PreviewRoutes:
+    """The preview's handlers over one service (or a reloading stand-in for one)."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        settings = service.settings
+        self.signing_key = settings.signing_key
+        self.token = settings.preview_token
+        self.mode = preview_mode(settings.signing_key, settings.preview_token)
+        # Part of every image URL the page shows: a restart or a reload changes it.
+        self.started = f"{int(time.time()):x}"
+
+    def check(self, request: Request) -> None:
+        """Raise unless this request may use the preview (mode, then token in constant time)."""
+        if self.mode == "open":
             return
-        if mode == "off":
+        if self.mode == "off":
             raise PreviewOff()
         given = request.headers.get(HEADER) or request.cookies.get(COOKIE)
-        if not token_matches(given, token):
+        if not token_matches(given, self.token):
             raise PreviewTokenRequired()
 
-    async def index(request: Request) -> HTMLResponse:
+    def generation(self, request: Request) -> str:
+        reload = getattr(request.app.state, "preview_reload", None)
+        return f"{self.started}.{reload.generation}" if reload is not None else self.started
+
+    async def index(self, request: Request) -> HTMLResponse:
         return HTMLResponse(_static_text("index.html"))
 
-    async def page(request: Request) -> Response:
-        if mode == "off":
+    async def page(self, request: Request) -> Response:
+        if self.mode == "off":
             raise PreviewOff()
         given = request.query_params.get("token")
-        if mode == "token" and given is not None:
-            if not token_matches(given, token):
+        if self.mode == "token" and given is not None:
+            if not token_matches(given, self.token):
                 return HTMLResponse(_static_text("token.html"), status_code=401, headers=NO_STORE)
             # Swap the token in the address bar for a cookie the page's requests carry.
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
@@ -141,55 +164,45 @@ def mount_preview(app: FastAPI, service: Service) -> None:
             response.set_cookie(COOKIE, given, httponly=True, samesite="strict", path="/preview")
             return response
         try:
-            check(request)
+            self.check(request)
         except PreviewTokenRequired:
             return HTMLResponse(_static_text("token.html"), status_code=401, headers=NO_STORE)
         return HTMLResponse(_static_text("preview.html"), headers=NO_STORE)
 
-    async def state(request: Request) -> JSONResponse:
-        check(request)
+    async def state(self, request: Request) -> JSONResponse:
+        self.check(request)
         reload = getattr(request.app.state, "preview_reload", None)
         body: dict[str, Any] = {
             "reload": reload is not None,
-            "generation": f"{started}.{reload.generation}" if reload is not None else started,
+            "generation": self.generation(request),
             "error": reload.error if reload is not None else None,
-            "signed": bool(settings.signing_key),
+            "signed": bool(self.signing_key),
             "platforms": platforms(),
         }
         try:
-            body["templates"] = service.templates()
+            body["templates"] = self.service.templates()
         except OgImageError as exc:  # a broken template file: the page shows it
             body["templates"] = []
             body["error"] = body["error"] or exc.format_message()
         return JSONResponse(body, headers=NO_STORE)
 
-    async def card_urls(request: Request) -> JSONResponse:
-        check(request)
+    async def card_urls(self, request: Request) -> JSONResponse:
+        """The card's URLs, signed with the token; only ever ``/api/og`` and ``/api/layout`` ones."""
+        self.check(request)
         template = request.path_params["template"]
         fields = {k: v for k, v in request.query_params.items() if k in CARD_FIELDS}
-        service.card(fields, template)  # CardError / TemplateNotFound: 4xx JSON naming the field
-        reload = getattr(request.app.state, "preview_reload", None)
-        version = f"p{started}.{reload.generation}" if reload is not None else f"p{started}"
+        self.service.card(fields, template)  # CardError / TemplateNotFound: 4xx JSON naming the field
         urls = {
             # The page shows `image` (its `v` changes whenever the service is rebuilt, so a
             # browser never shows a card drawn by an older template); `share` is the URL to
             # publish in a page's <meta> tags.
-            "image": f"/api/og/{template}?{card_query(fields, version)}",
+            "image": f"/api/og/{template}?{card_query(fields, 'p' + self.generation(request))}",
             "layout": f"/api/layout/{template}?{card_query(fields)}",
             "share": f"/api/og/{template}?{card_query(fields)}",
         }
-        if settings.signing_key:
-            urls = {k: sign_url(v, settings.signing_key) for k, v in urls.items()}
+        if self.signing_key:
+            urls = {k: sign_url(v, self.signing_key) for k, v in urls.items()}
         return JSONResponse(urls, headers=NO_STORE)
-
-    _replace_docs(app)
-    hidden: dict[str, Any] = {"include_in_schema": False}
-    app.add_api_route("/", index, methods=["GET"], **hidden)
-    app.add_api_route("/preview", page, methods=["GET"], **hidden)
-    app.add_api_route("/preview/api/state", state, methods=["GET"], **hidden)
-    app.add_api_route("/preview/api/card/{template}", card_urls, methods=["GET"], **hidden)
-    app.mount("/preview/static", StaticFiles(directory=STATIC), name="preview-static")
-    app.mount("/docs/assets", StaticFiles(directory=VENDOR), name="docs-assets")
 
 
 def _replace_docs(app: FastAPI) -> None:
