@@ -93,3 +93,28 @@ def test_watched_paths(folder: Path, tmp_path: Path) -> None:
     fonts.mkdir()
     settings = Settings(template_dirs=(folder, tmp_path / "absent"), font_dirs=(fonts,))
     assert watched_paths(settings) == [assets_dir(), folder, fonts]
+
+
+def test_the_watcher_rebuilds_when_a_font_folder_changes(folder: Path, tmp_path: Path) -> None:
+    pytest.importorskip("watchfiles", reason="serve --reload needs watchfiles (pip install -e '.[test]')")
+    import time
+
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    settings = Settings(template_dirs=(folder,), font_dirs=(fonts,), disk_cache=False, cache_dir=tmp_path / "c")
+    slot = ServiceSlot(build_service(settings))
+    first = slot.current
+    state = ReloadState()
+    reloader = Reloader(slot, settings, [fonts], state)
+    reloader.start()
+    try:
+        time.sleep(0.3)  # let the watcher start watching before the change (not an assertion)
+        (fonts / "Thai.ttf").write_bytes((ROOT / "fonts" / "NotoSansThai-Regular.ttf").read_bytes())
+        deadline = time.monotonic() + 30
+        while state.generation == 0 and state.error is None:
+            assert time.monotonic() < deadline, "the watcher never rebuilt the service"
+            time.sleep(0.05)
+        assert state.error is None and state.generation >= 1  # one write may be seen as several changes
+        assert slot.current is not first
+    finally:
+        reloader.stop.set()
