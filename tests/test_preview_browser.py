@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PLATFORMS = ("x", "facebook", "linkedin", "slack", "discord")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions"]
+        "--disable-sync", "--no-first-run", "--disable-default-apps", "--disable-extensions",
+        "--disable-dev-shm-usage"]
 WAIT_MS = 30_000  # the longest any wait_for_* may take before the test fails
 RED_TEMPLATE = (ROOT / "assets" / "templates" / "plain.toml").read_text().replace('"#0f172a"', '"#ff0000"', 1)
 
