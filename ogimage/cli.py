@@ -126,7 +126,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .settings import Settings
 
     settings = Settings.from_env()  # fails here, naming the variable, before any worker starts
-    if (args.workers or settings.workers) == 1:
+    if args.reload:  # issue 12: development server that follows template, asset and font edits
+        import importlib.util
+
+        if importlib.util.find_spec("watchfiles") is None:
+            raise OgImageError("--reload needs watchfiles: pip install 'ogimage[reload]'", field="--reload")
+    if args.reload or (args.workers or settings.workers) == 1:
         # One worker runs in this process: start warming the engine while the web framework
         # imports (its image work runs beside the import on another core).
         from .engine import prewarm
@@ -134,7 +139,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         prewarm(settings.template_dirs, settings.font_dirs)
     from .server import run
 
-    run(settings, host=args.host, port=args.port, workers=args.workers)
+    run(settings, host=args.host, port=args.port, workers=args.workers, reload=args.reload)
     return 0
 
 
@@ -157,6 +162,9 @@ def _add_service_commands(sub: Any) -> None:
     p.add_argument("--port", type=int, help="port (default: OGIMAGE_PORT or 8000)")
     p.add_argument("--workers", type=int,
                    help="worker processes (default: OGIMAGE_WORKERS or the number of cores)")
+    p.add_argument("--reload", action="store_true",
+                   help="development: one worker; edits to templates, assets and font folders show up in "
+                        "/preview without a restart (needs watchfiles: pip install 'ogimage[reload]')")
     p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser("sign", help="add a signature to a card URL (for OGIMAGE_SIGNING_KEY servers)")

@@ -109,6 +109,7 @@ class Settings:
     disk_cache: bool = True
     cache_dir: Path = field(default_factory=_default_cache_dir)
     signing_key: str = ""
+    preview_token: str = ""  # /preview on a signing server needs it (ogimage.http.preview)
     max_renders: int = field(default_factory=lambda: os.cpu_count() or 1)
     max_queue: int = 64
     # Cache-Control of image answers. Empty: composed from the four parts below
@@ -158,6 +159,7 @@ class Settings:
         read("disk_cache", _bool)
         read("cache_dir", lambda raw: Path(raw).expanduser())
         read("signing_key", str)
+        read("preview_token", str)
         read("max_renders", _int)
         read("max_queue", _int)
         read("cache_control", str)

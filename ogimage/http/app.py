@@ -25,6 +25,7 @@ from .accesslog import AccessLog, AccessLogger, setup_logging
 from .fastpath import FastPath, Target, not_modified
 from .errors import install_error_handlers
 from .openapi import CARD_PARAMS, IMAGE_RESPONSES, TEMPLATE_PARAM
+from .preview import mount_preview
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -192,6 +193,7 @@ def create_app(
     async def prometheus() -> Response:
         return Response(metrics.render(), media_type=metrics.content_type)
 
+    mount_preview(app, svc)  # issue 12: /, /preview and offline /docs (ogimage/http/preview.py)
     install_error_handlers(app)
     app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
     # Outside AccessLog (it logs what it answers itself): exact repeats of image URLs.

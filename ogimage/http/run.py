@@ -21,8 +21,14 @@ def fastest_loop_and_http() -> tuple[str, str]:
     return loop, http
 
 
-def run(settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None) -> None:
-    """Serve with uvicorn (``ogimage serve``). Each worker builds its app from the environment."""
+def run(
+    settings: Settings, host: str | None = None, port: int | None = None, workers: int | None = None,
+    reload: bool = False,
+) -> None:
+    """Serve with uvicorn (``ogimage serve``). Each worker builds its app from the environment.
+
+    ``reload`` (``serve --reload``, development): one worker whose service is rebuilt when
+    templates, assets or fonts change (:mod:`ogimage.preview.reload`)."""
     import uvicorn
 
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal
@@ -33,7 +39,7 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, stopped)
-    workers = workers or settings.workers
+    workers = 1 if reload else workers or settings.workers  # --reload: one worker (issue 12)
     loop, http = fastest_loop_and_http()
     # Several workers: let them share metrics, so /metrics in any one shows them all.
     shared_metrics = None
@@ -42,7 +48,7 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
     try:
         uvicorn.run(
-            "ogimage.server:create_app",
+            "ogimage.preview.reload:create_reloading_app" if reload else "ogimage.server:create_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,
