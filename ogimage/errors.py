@@ -68,6 +68,10 @@ class TemplateError(OgImageError):
         self.key = key
         self.expected = expected
 
+    def format_message(self) -> str:
+        """``file: key: what was expected`` (the reason already names the file and the key)."""
+        return self.reason
+
 
 class FontError(OgImageError):
     """The font manifest or a font file is missing or malformed."""
