@@ -36,9 +36,11 @@ def build_service(
     settings' own. Loading fonts and templates costs ~0.1-0.3 s; reuse the service.
     """
     from .engine import Engine, take_prewarmed
+    from .preflight import check_folders
     from .service import Service
 
     settings = settings if settings is not None else Settings.from_env()
+    check_folders(settings)  # a folder that does not exist: SettingsError naming the variable
     templates = (*settings.template_dirs, *template_dirs)
     fonts = (*settings.font_dirs, *font_dirs)
     if engine is None:
