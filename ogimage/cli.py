@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache_cli import add_cache_command
 from .cli_checks import folder, output_format, write_output
 from .errors import OgImageError
 
@@ -192,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_templates)
 
     _add_service_commands(sub)
+    add_cache_command(sub)
     return parser
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .cache import DiskCache
     from .engine import Engine
     from .service import Service
 
@@ -46,3 +47,12 @@ def build_service(
     if engine is None:
         engine = take_prewarmed(templates, fonts) or Engine(templates, font_dirs=fonts)
     return Service(engine, settings)
+
+
+def open_disk_cache(settings: Settings | None = None) -> DiskCache:
+    """The disk cache the settings name (``OGIMAGE_CACHE_DIR``, ``OGIMAGE_DISK_CACHE_BYTES``),
+    for maintenance (``ogimage cache``); opening it touches nothing on disk."""
+    from .cache import DiskCache
+
+    settings = settings if settings is not None else Settings.from_env()
+    return DiskCache(settings.cache_dir, settings.disk_cache_bytes)

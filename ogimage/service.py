@@ -116,7 +116,9 @@ class Service:
         self.memory: MemoryCache[Rendered] = MemoryCache(
             s.memory_cache_bytes, sizeof=lambda r: len(r.body) + _ENTRY_OVERHEAD
         )
-        self.disk: DiskCache | None = DiskCache(s.cache_dir) if s.disk_cache else None
+        self.disk: DiskCache | None = DiskCache(
+            s.cache_dir, s.disk_cache_bytes, self.metrics.cache_errors.labels("disk").inc
+        ) if s.disk_cache else None
         self.max_renders = s.max_renders
         self.max_queue = s.max_queue
         self.renders = 0  # images drawn, for tests and logs
@@ -139,6 +141,8 @@ class Service:
         self._resolved_lock = threading.Lock()
         self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
+        if self.disk is not None:
+            self.metrics.watch_disk_cache(self.disk.bytes)
 
     # -- card and key -------------------------------------------------------
 
@@ -361,6 +365,10 @@ class Service:
         status["memory_cache_max_bytes"] = self.memory.max_bytes
         status["signed_urls"] = bool(self.settings.signing_key)
         status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
+        if self.disk is not None:  # a failing disk is reported, and the service stays ready
+            status["disk_cache_bytes"] = int(self.disk.bytes())
+            status["disk_cache_max_bytes"] = self.disk.max_bytes
+            status["disk_cache_errors"] = self.disk.errors
         return status
 
     def start_warm_up(self) -> None:
