@@ -143,3 +143,12 @@ def test_background_image_is_confined_too(tmp_path: Path) -> None:
 
 def test_registry_loads_every_bundled_template_under_the_rules() -> None:
     assert [t.name for t in TemplateRegistry().all()] == ["default", "light", "plain"]
+
+
+def test_the_readme_example_is_a_valid_template(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start = readme.index("A complete example (every key")
+    block = readme[start:].split("```toml\n", 1)[1].split("```", 1)[0]
+    template = _load(tmp_path, block, "example")
+    assert [b.name for b in template.boxes] == ["title", "description", "meta", "tags", "site"]
+    assert template.logo is not None and template.background.gradient is not None
