@@ -152,3 +152,59 @@ def test_the_readme_example_is_a_valid_template(tmp_path: Path) -> None:
     template = _load(tmp_path, block, "example")
     assert [b.name for b in template.boxes] == ["title", "description", "meta", "tags", "site"]
     assert template.logo is not None and template.background.gradient is not None
+
+
+def _toml_value(value: object) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    assert isinstance(value, dict)
+    return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def test_any_value_for_any_key_is_loaded_or_a_template_error(tmp_path_factory) -> None:
+    """Whatever value a key holds, loading either succeeds or raises TemplateError (never another error)."""
+    from hypothesis import given, settings, strategies as st
+
+    from ogimage.template_read import BACKGROUND_KEYS, BOX_EXTRA_KEYS, BOX_KEYS, GRADIENT_KEYS, LOGO_KEYS, SHAPE_KEYS
+
+    scalars = st.one_of(
+        st.booleans(), st.integers(-5, 3000), st.floats(-10, 10, allow_nan=False),
+        st.sampled_from(["", "#zzz", "#fff", "#11223344", "title", "bold", "center", "../x.png", "logos/ogimage.png"]),
+    )
+    values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.sampled_from(GRADIENT_KEYS), scalars, max_size=2))
+    sections = {"title": BOX_KEYS, "tags": BOX_KEYS + BOX_EXTRA_KEYS["tags"], "background": BACKGROUND_KEYS,
+                "logo": LOGO_KEYS, "shapes": SHAPE_KEYS}
+    folder = tmp_path_factory.mktemp("fuzz")
+
+    @settings(max_examples=100, deadline=None)
+    @given(st.sampled_from(sorted(sections)), st.data())
+    def check(section: str, data) -> None:
+        key = data.draw(st.sampled_from(sections[section]))
+        value = data.draw(values)
+        base: dict[str, dict] = {"title": {"x": 10, "y": 10, "width": 500}}
+        valid = {"logo": {"path": "logos/ogimage.png", "x": 0, "y": 0, "width": 10, "height": 10},
+                 "tags": {"x": 0, "y": 100, "width": 100}, "background": {"color": "#000"}}
+        base.setdefault(section, dict(valid.get(section, {})))
+        if section == "shapes":
+            table = {"x": 0, "y": 0, "width": 5, "height": 5, "color": "#fff", key: value}
+            text = "".join(f"[{name}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in tab.items())
+                           for name, tab in base.items() if name != "shapes")
+            text += "[[shapes]]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in table.items())
+        else:
+            base[section] = {**base[section], key: value}
+            text = "".join(f"[{name}]\n" + "".join(f"{k} = {_toml_value(v)}\n" for k, v in tab.items())
+                           for name, tab in base.items())
+        try:
+            _load(folder, text)
+        except TemplateError:
+            pass
+
+    check()
