@@ -121,9 +121,8 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service with uvicorn; settings from OGIMAGE_* variables."""
-    from .settings import Settings
-
     from .preflight import Preflight
+    from .settings import Settings
 
     settings = Settings.from_env()  # fails here, naming the variable, before any worker starts
     # Folders and every template now, fonts probed beside the imports below: exit 3 before any worker.
