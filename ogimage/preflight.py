@@ -64,11 +64,23 @@ def _faces(book: FontBook, font_dirs: Sequence[Path]) -> list[tuple[Path, int, i
     return faces
 
 
+def report_skipped(book: FontBook, font_dirs: Sequence[Path]) -> list[Path]:
+    """Font files of the user's folders the book does not use (their family and weight came
+    earlier); one WARNING line each. Returns them."""
+    used = {f.path for f in book._all_faces()}
+    skipped = [path for path, _i, _b in _faces(book, font_dirs) if path not in used]
+    for path in skipped:
+        log.warning("font skipped: %s: an earlier font (bundled or in an earlier folder) already "
+                    "provides its family and weight", path)
+    return skipped
+
+
 def check_fonts(book: FontBook, font_dirs: Sequence[Path] = ()) -> None:
     """Probe every face (see :mod:`ogimage.fonts.probe`); log one line per broken face after the first and
     raise :class:`FontError` naming the first one's folder. ~40 ms for the bundled fonts."""
     from .fonts.probe import probe_faces
 
+    report_skipped(book, font_dirs)
     failures = probe_faces(_faces(book, font_dirs))
     for failure in failures[1:]:  # the first is in the error raised below
         log.error("font check failed: %s", failure.line())

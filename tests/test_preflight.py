@@ -72,13 +72,12 @@ def test_bundled_fonts_pass_the_probe() -> None:
 def test_a_broken_user_font_folder_is_named(tmp_path: Path, make, caplog) -> None:
     folder = tmp_path / "fonts"
     path = make(folder)
-    with caplog.at_level(logging.WARNING, logger="ogimage"):
-        book = font_book([folder])
+    book = font_book([folder])
+    with caplog.at_level(logging.WARNING, logger="ogimage"), pytest.raises(FontError) as info:
+        check_fonts(book, [folder])
     # The font's family is a bundled one: it is skipped, and the log says so (one line).
     skipped = [r.getMessage() for r in caplog.records if "font skipped" in r.getMessage()]
     assert len(skipped) == 1 and path.name in skipped[0]
-    with pytest.raises(FontError) as info:
-        check_fonts(book, [folder])
     assert f"font folder '{folder}'" in str(info.value) and path.name in str(info.value)
     assert info.value.exit_code == 3
 
@@ -136,3 +135,14 @@ def test_serve_stops_on_a_broken_font_folder(tmp_path: Path) -> None:
     corrupt_thai(folder)
     proc = _serve(tmp_path, OGIMAGE_FONT_DIRS=str(folder), OGIMAGE_WORKERS="1")
     _fails_with_one_line(proc, f"font folder '{folder}'", "Thai")
+
+
+def test_a_good_font_that_duplicates_a_family_is_skipped_with_one_line(tmp_path: Path, caplog) -> None:
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    (folder / "MyInter.otf").write_bytes((fonts_dir() / "Inter-Regular.otf").read_bytes())
+    book = font_book([folder])
+    with caplog.at_level(logging.WARNING, logger="ogimage"):
+        check_fonts(book, [folder])  # a valid font: start-up goes on
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("ogimage")]
+    assert len(lines) == 1 and "font skipped" in lines[0] and "MyInter.otf" in lines[0]

@@ -101,8 +101,9 @@ def load_extra(folder: Path, families: dict[str, _Family], files: list[Path]) ->
             fam = families[family] = _Family(family, "und", frozenset(), {})
             added.append(family)
         if weight in fam.weights:  # an earlier font has this family and weight: it stays
-            log.warning("font skipped: %s: family %r %s is already provided by %s", path, family, weight,
-                        next(iter(fam.weights[weight].values())).path.name)
+            # Debug here (every worker builds a book); `ogimage serve` reports it once, at WARNING.
+            log.debug("font skipped: %s: family %r %s is already provided by %s", path, family, weight,
+                      next(iter(fam.weights[weight].values())).path.name)
             continue
         fam.weights[weight] = {"": Face(path, 0, family, weight)}
     return added
