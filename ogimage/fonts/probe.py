@@ -6,8 +6,9 @@ each face, and for each script of :data:`PROBES` whose probe character the face'
 maps, one glyph is drawn and must leave ink.
 
 Cost: ~1-3 ms per face (HarfBuzz reads the cmap through a memory map; FreeType draws one
-glyph per claimed script); the bundled fonts (21 faces) took 30-70 ms on the busy 2-core development machine. ``ogimage serve``
-runs it once before any worker starts; ``ogimage render`` never does.
+glyph per claimed script); the bundled fonts (21 faces) took 30-70 ms on the busy 2-core
+development machine. ``ogimage serve`` runs it once before any worker starts;
+``ogimage render`` never does.
 """
 
 from __future__ import annotations
