@@ -8,8 +8,8 @@ module only reads, checks and fills them in. The rules (README "Templates"):
   with the nearest valid key (``title.max_line: unknown key; did you mean 'max_lines'?``).
 - **Types and ranges.** Positions are whole numbers ``>= 0``, sizes ``>= 1``, colours
   ``#rgb``/``#rrggbb``/``#rrggbbaa``, choices one of a list.
-- **On the canvas.** Text boxes and the logo lie inside the canvas; a shape at least
-  touches it.
+- **On the canvas.** The canvas is at most :data:`MAX_CANVAS_SIDE` px a side; text
+  boxes and the logo lie inside it; a shape at least starts on it.
 - **Confined assets.** ``logo.path`` and ``background.image`` are relative paths that
   resolve inside the template's own folder or the bundled assets: no absolute path, no
   ``..``, no symbolic link that leads out; the file is a PNG, JPEG, GIF or WebP image of
@@ -35,6 +35,7 @@ from .template import (ALIGNS, BOX_NAMES, FITS, RGBA, VALIGNS, WEIGHTS, Backgrou
                        Logo, Shape, Template, TextBox, parse_colour)
 
 MAX_ASSET_BYTES = 32 << 20
+MAX_CANVAS_SIDE = 4096  # a card is 1200 x 630; twice that for retina screens still fits
 MAX_IMAGE_PIXELS_SIDE = 8192
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 
@@ -319,6 +320,9 @@ def read_template(path: Path, asset_roots: Sequence[Path] = ()) -> Template:
     r.only(TOP_KEYS)
     canvas = (r.int("width", default(Template, "width"), minimum=1),
               r.int("height", default(Template, "height"), minimum=1))
+    for name, side in zip(("width", "height"), canvas):
+        if side > MAX_CANVAS_SIDE:
+            raise r.fail(name, f"expected at most {MAX_CANVAS_SIDE} px, got {side}")
     family = r.str("family", default(TextBox, "family"))
     background = _background(r, roots)
     shapes = _shapes(r, canvas)
