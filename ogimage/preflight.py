@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("ogimage.preflight")
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+FONT_MEMO = ".ogimage-fonts-checked.json"  # in the disk cache folder: faces that passed the probe
 
 
 def check_folders(settings: Settings) -> None:
@@ -75,13 +76,13 @@ def report_skipped(book: FontBook, font_dirs: Sequence[Path]) -> list[Path]:
     return skipped
 
 
-def check_fonts(book: FontBook, font_dirs: Sequence[Path] = ()) -> None:
+def check_fonts(book: FontBook, font_dirs: Sequence[Path] = (), memo: Path | None = None) -> None:
     """Probe every face (see :mod:`ogimage.fonts.probe`); log one line per broken face after the first and
     raise :class:`FontError` naming the first one's folder. 30-70 ms for the bundled fonts (measured)."""
     from .fonts.probe import probe_faces
 
     report_skipped(book, font_dirs)
-    failures = probe_faces(_faces(book, font_dirs))
+    failures = probe_faces(_faces(book, font_dirs), memo)
     for failure in failures[1:]:  # the first is in the error raised below
         log.error("font check failed: %s", failure.line())
     if failures:
@@ -113,13 +114,20 @@ class Preflight:
         self.templates = check_templates(settings.template_dirs)
         book = font_book(settings.font_dirs)
         self._error: OgImageError | None = None
-        self._thread = threading.Thread(target=self._probe, args=(book, settings.font_dirs),
+        memo = None
+        if settings.disk_cache:
+            try:
+                settings.cache_dir.mkdir(parents=True, exist_ok=True)
+                memo = settings.cache_dir / FONT_MEMO
+            except OSError:  # no writable cache folder: probe every time
+                pass
+        self._thread = threading.Thread(target=self._probe, args=(book, settings.font_dirs, memo),
                                         name="ogimage-font-probe", daemon=True)
         self._thread.start()
 
-    def _probe(self, book: FontBook, font_dirs: Sequence[Path]) -> None:
+    def _probe(self, book: FontBook, font_dirs: Sequence[Path], memo: Path | None) -> None:
         try:
-            check_fonts(book, font_dirs)
+            check_fonts(book, font_dirs, memo)
         except OgImageError as exc:
             self._error = exc
         except Exception as exc:  # noqa: BLE001 - anything else is a broken font too, named

@@ -7,6 +7,7 @@ worker starts.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -146,3 +147,26 @@ def test_a_good_font_that_duplicates_a_family_is_skipped_with_one_line(tmp_path:
         check_fonts(book, [folder])  # a valid font: start-up goes on
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("ogimage")]
     assert len(lines) == 1 and "font skipped" in lines[0] and "MyInter.otf" in lines[0]
+
+
+def test_probe_results_are_remembered_until_the_file_changes(tmp_path: Path) -> None:
+    from ogimage.fonts.probe import probe_faces
+
+    font = tmp_path / "Thai.ttf"
+    font.write_bytes((fonts_dir() / "NotoSansThai-Regular.ttf").read_bytes())
+    memo = tmp_path / "memo.json"
+    assert probe_faces([(font, 0, None)], memo) == [] and len(json.loads(memo.read_text())) == 1
+    corrupt_thai(tmp_path / "c")
+    font.write_bytes((tmp_path / "c" / "NotoSansThai-Broken.ttf").read_bytes())  # same size, same inode
+    os.utime(font, ns=(1, 1))  # whatever the clock's granularity, the stamp changes
+    failures = probe_faces([(font, 0, None)], memo)
+    assert [f.script for f in failures] == ["Thai"]
+    assert json.loads(memo.read_text()) == []  # a failing face is never remembered
+
+
+def test_serve_remembers_fonts_that_passed_in_the_cache_folder(tmp_path: Path) -> None:
+    from ogimage.preflight import FONT_MEMO, Preflight
+
+    settings = Settings(cache_dir=tmp_path / "cache")
+    Preflight(settings).finish()
+    assert len(json.loads((tmp_path / "cache" / FONT_MEMO).read_text())) == len(FontBook.bundled()._all_faces())

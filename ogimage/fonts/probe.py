@@ -7,12 +7,15 @@ maps, one glyph is drawn and must leave ink.
 
 Cost: ~1-3 ms per face (HarfBuzz reads the cmap through a memory map; FreeType draws one
 glyph per claimed script); the bundled fonts (21 faces) took 30-70 ms on the busy 2-core
-development machine. ``ogimage serve`` runs it once before any worker starts;
-``ogimage render`` never does.
+development machine. ``ogimage serve`` runs it once before any worker starts, and
+remembers the faces that passed in the disk cache folder (a changed file is probed
+again); ``ogimage render`` never runs it.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +90,53 @@ def probe_face(path: Path, index: int = 0, bitmap_size: int | None = None) -> li
     return failures
 
 
-def probe_faces(faces: Iterable[tuple[Path, int, int | None]]) -> list[Failure]:
-    """:func:`probe_face` over (path, index, bitmap size) triples, each face once."""
+def _stamp(path: Path, index: int, bitmap_size: int | None) -> str:
+    """What identifies one face's file as probed: any write to the file changes its ctime."""
+    st = path.stat()
+    return f"{path}|{index}|{bitmap_size}|{st.st_size}|{st.st_ino}|{st.st_mtime_ns}|{st.st_ctime_ns}"
+
+
+def _load_memo(memo: Path | None) -> set[str]:
+    if memo is None:
+        return set()
+    try:
+        data = json.loads(memo.read_text(encoding="utf-8"))
+        return {str(x) for x in data} if isinstance(data, list) else set()
+    except (OSError, ValueError):
+        return set()
+
+
+def _save_memo(memo: Path, stamps: set[str]) -> None:
+    try:
+        tmp = memo.with_name(f"{memo.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sorted(stamps)), encoding="utf-8")
+        os.replace(tmp, memo)
+    except OSError:  # a read-only cache folder: probe again next time
+        pass
+
+
+def probe_faces(faces: Iterable[tuple[Path, int, int | None]], memo: Path | None = None) -> list[Failure]:
+    """:func:`probe_face` over (path, index, bitmap size) triples, each face once.
+
+    ``memo``: a file remembering faces that passed, by path, size, inode, mtime and ctime
+    (so any write to a font file probes it again); faces found there are not probed.
+    """
+    known = _load_memo(memo)
+    passed: set[str] = set()
     out: list[Failure] = []
     for path, index, bitmap_size in dict.fromkeys(faces):
-        out.extend(probe_face(path, index, bitmap_size))
+        try:
+            stamp = _stamp(path, index, bitmap_size)
+        except OSError as exc:
+            out.append(Failure(path, index, None, f"cannot be read ({exc.strerror})"))
+            continue
+        if stamp in known:
+            passed.add(stamp)
+            continue
+        failures = probe_face(path, index, bitmap_size)
+        out.extend(failures)
+        if not failures:
+            passed.add(stamp)
+    if memo is not None and passed != known:
+        _save_memo(memo, passed)
     return out
