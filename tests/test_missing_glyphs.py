@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-
 from ogimage.fonts import FontBook, missing
 from ogimage.resources import fonts_dir
 
