@@ -104,8 +104,9 @@ class Metrics:
         worker, so in multiprocess mode it is added once to the summed output (not summed)."""
         self._disk_size = nbytes
         self.cache_errors.labels("disk")  # exported as 0 from the start
+        child = self.cache_bytes.labels("disk")  # multiprocess: the family exists before any put
         if not self.multiprocess:
-            self.cache_bytes.labels("disk").set_function(nbytes)
+            child.set_function(nbytes)
 
     def memory_cache_changed(self) -> None:
         """After a put: in multiprocess mode the size is written out (no callbacks there)."""
