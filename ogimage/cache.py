@@ -13,7 +13,9 @@ Both caches are plain synchronous objects, safe to share between threads:
 - :class:`DiskCache` is a content-addressed folder (``ab/abcdef….png``).
   Writes go to a temporary file that is renamed into place, and every file
   carries the SHA-256 of its payload, so a crash, a truncated copy or a flipped
-  bit is detected on read: the file is deleted and the card re-rendered.
+  bit is detected on read: the file is deleted and the card re-rendered. The
+  folder is bounded by bytes, least recently used first, across every process
+  that shares it (:mod:`ogimage.diskbudget`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import os
 import struct
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -32,12 +35,16 @@ from typing import Any, Generic, TypeVar
 from cachetools import LRUCache
 
 from .card import Card
+from .diskbudget import DiskBudget
+from .settings import Settings
 
 log = logging.getLogger("ogimage.cache")
 
 V = TypeVar("V")
 
 KEY_VERSION = 1  # bump when the shape of the key's JSON changes
+WARN_INTERVAL = 10.0  # seconds between two disk-failure log lines
+DISK_CACHE_BYTES: int = Settings.disk_cache_bytes  # the default bound (declared in settings)
 
 
 def content_key(
@@ -138,16 +145,43 @@ class DiskCache:
     Safe to share between threads and between processes (uvicorn workers, the
     batch CLI): writers never collide on a temporary file, and ``os.replace``
     makes a finished file appear at once or not at all. I/O errors (a full or
-    read-only disk) are logged and treated as a miss: the cache is an
-    optimisation, never a reason to fail a request.
+    read-only disk) are logged, counted (``errors``, and ``on_error()``) and
+    treated as a miss: the cache is an optimisation, never a reason to fail a
+    request. A hit sets the file's mtime to now (the LRU order); a write over
+    ``max_bytes`` in total prunes the least recently used files.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, max_bytes: int = DISK_CACHE_BYTES,
+                 on_error: Callable[[], None] | None = None) -> None:
         self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.on_error = on_error
+        self.budget = DiskBudget(self.root, max_bytes, self._error)
         self.hits = 0
         self.misses = 0
         self.corrupt = 0
         self.errors = 0
+        self._last_warn = -WARN_INTERVAL
+        self._warned = 0
+
+    def _error(self) -> None:
+        self.errors += 1
+        if self.on_error is not None:
+            self.on_error()
+
+    def _warn(self, message: str, *args: object) -> None:
+        """Log an I/O failure, at most one line per :data:`WARN_INTERVAL` s (a refusing disk
+        fails every request; ``errors`` and the metric count them all)."""
+        now = time.monotonic()
+        if now - self._last_warn >= WARN_INTERVAL:
+            more = self.errors - self._warned - 1
+            held = f" ({more} more since the last line)" if self._warned and more > 0 else ""
+            self._last_warn, self._warned = now, self.errors
+            log.warning(message + held, *args)
+
+    def bytes(self) -> float:
+        """The folder's total bytes as last recorded by any process (0 before the first write)."""
+        return float(self.budget.total() or 0)
 
     def path(self, key: str, fmt: str) -> Path:
         return self.root / key[:2] / f"{key}.{fmt}"
@@ -162,9 +196,9 @@ class DiskCache:
             self.misses += 1
             return None
         except OSError as exc:
-            self.errors += 1
+            self._error()
             self.misses += 1
-            log.warning("disk cache read failed for %s: %s", path, exc)
+            self._warn("disk cache read failed for %s: %s", path, exc)
             return None
         payload = self._verify(data)
         if payload is None:
@@ -173,10 +207,15 @@ class DiskCache:
             log.warning("disk cache file %s is corrupt; deleting it", path)
             try:
                 path.unlink()
+                self.budget.changed(-len(data))
             except OSError:
                 pass
             return None
         self.hits += 1
+        try:
+            os.utime(path)  # now the most recently used
+        except OSError:
+            pass  # a read-only disk still serves its hits
         return payload
 
     @staticmethod
@@ -192,7 +231,13 @@ class DiskCache:
         return payload
 
     def put(self, key: str, fmt: str, payload: bytes) -> bool:
-        """Store ``payload`` atomically; ``False`` (logged) if the disk refused."""
+        """Store ``payload`` atomically; ``False`` (logged) if the disk refused.
+
+        Then records the bytes in the shared total, pruning least recently used files
+        when the folder is over ``max_bytes`` (see :mod:`ogimage.diskbudget`).
+        """
+        if self.max_bytes <= 0:
+            return False
         path = self.path(key, fmt)
         header = _HEADER.pack(_MAGIC, len(payload), hashlib.sha256(payload).digest())
         tmp: str | None = None
@@ -202,12 +247,15 @@ class DiskCache:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(header)
                 fh.write(payload)
+            try:
+                replaced = path.stat().st_size
+            except FileNotFoundError:
+                replaced = 0
             os.replace(tmp, path)
             tmp = None
-            return True
         except OSError as exc:
-            self.errors += 1
-            log.warning("disk cache write failed for %s: %s", path, exc)
+            self._error()
+            self._warn("disk cache write failed for %s: %s", path, exc)
             return False
         finally:
             if tmp is not None:
@@ -215,3 +263,5 @@ class DiskCache:
                     os.unlink(tmp)
                 except OSError:
                     pass
+        self.budget.changed(len(header) + len(payload) - replaced)
+        return True

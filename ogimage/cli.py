@@ -14,10 +14,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache_cli import add_cache_command
+from .cli_checks import folder, output_format, write_output
 from .errors import OgImageError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -25,9 +26,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 def _engine(args: argparse.Namespace) -> Any:
     from .engine import Engine
+    from .preflight import check_folders
     from .settings import Settings
 
     settings = Settings.from_env()
+    check_folders(settings)
     dirs = tuple(settings.template_dirs) + tuple(args.templates_dir or ())
     fonts = tuple(settings.font_dirs) + tuple(getattr(args, "fonts_dir", None) or ())
     return Engine(dirs, font_dirs=fonts)
@@ -58,31 +61,25 @@ def _add_card_options(p: argparse.ArgumentParser) -> None:
 
 
 def _add_template_dirs(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--templates-dir", action="append", type=Path, metavar="DIR",
+    p.add_argument("--templates-dir", action="append", type=folder, metavar="DIR",
                    help="a folder of extra templates (*.toml); overrides bundled ones of the same name; may repeat "
                         "(also OGIMAGE_TEMPLATE_DIRS)")
-    p.add_argument("--fonts-dir", action="append", type=Path, metavar="DIR",
+    p.add_argument("--fonts-dir", action="append", type=folder, metavar="DIR",
                    help="a folder of extra fonts (*.ttf/*.otf/*.ttc, or with its own manifest.toml); may repeat "
                         "(also OGIMAGE_FONT_DIRS)")
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render one card to a file, or to stdout with ``-o -``."""
-    from .formats import normalise_format
-
+    fmt = output_format(args.output, args.format)  # before any work: a bad -o is exit 2
     engine = _engine(args)
-    fmt = args.format
-    if fmt is None and args.output != "-":
-        suffix = Path(args.output).suffix.lstrip(".").lower()
-        fmt = suffix if suffix in ("png", "jpg", "jpeg", "webp") else "png"
-    fmt = normalise_format(fmt)
     card = engine.card(_card_fields(args), args.template)
     data = engine.render(card, fmt)
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
     else:
-        Path(args.output).write_bytes(data)
+        write_output(args.output, data)
         print(f"wrote {args.output} ({len(data)} bytes, {fmt})", file=sys.stderr)
     return 0
 
@@ -123,6 +120,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service with uvicorn; settings from OGIMAGE_* variables."""
+    from .preflight import Preflight
     from .settings import Settings
 
     settings = Settings.from_env()  # fails here, naming the variable, before any worker starts
@@ -131,6 +129,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         if importlib.util.find_spec("watchfiles") is None:
             raise OgImageError("--reload needs watchfiles: pip install 'ogimage[reload]'", field="--reload")
+    # Folders and every template now, fonts probed beside the imports below: exit 3 before any worker.
+    preflight = Preflight(settings)
     if args.reload or (args.workers or settings.workers) == 1:
         # One worker runs in this process: start warming the engine while the web framework
         # imports (its image work runs beside the import on another core).
@@ -139,6 +139,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         prewarm(settings.template_dirs, settings.font_dirs)
     from .server import run
 
+    preflight.finish()
     run(settings, host=args.host, port=args.port, workers=args.workers, reload=args.reload)
     return 0
 
@@ -198,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_templates)
 
     _add_service_commands(sub)
+    add_cache_command(sub)
     return parser
 
 

@@ -68,6 +68,10 @@ class TemplateError(OgImageError):
         self.key = key
         self.expected = expected
 
+    def format_message(self) -> str:
+        """``file: key: what was expected`` (the reason already names the file and the key)."""
+        return self.reason
+
 
 class FontError(OgImageError):
     """The font manifest or a font file is missing or malformed."""
@@ -106,6 +110,10 @@ class SettingsError(OgImageError):
         self.value = value
         self.expected = expected
 
+    def format_message(self) -> str:
+        """``Config 'OGIMAGE_…' has value '…'. What was expected.`` (the reason names the variable)."""
+        return self.reason
+
 
 class FrontMatterError(OgImageError):
     """A Markdown file's front matter cannot be read (CLI batch)."""
@@ -117,3 +125,9 @@ class FrontMatterError(OgImageError):
         super().__init__(f"{where}: {reason}", field=None)
         self.path = path
         self.line = line
+
+
+class UsageError(OgImageError):
+    """A command-line argument is wrong (exit 2): ``field`` names the option."""
+
+    exit_code = 2

@@ -67,7 +67,7 @@ class Metrics:
             "ogimage_cache_corrupt", "Disk cache files found corrupt, deleted and re-rendered.", registry=r
         )
         self.cache_errors = Counter(
-            "ogimage_cache_errors", "Cache operations that failed (and were answered from the next level), by level.",
+            "ogimage_cache_errors", "Cache operations that failed or were refused (a down Redis, a read-only or full disk), answered from the next level, by level.",
             ["level"], registry=r,
         )
         self.cache_written_bytes = Counter(
@@ -102,6 +102,7 @@ class Metrics:
         self.error = {level: self.cache_errors.labels(level) for level in CACHE_LEVELS}
         self.written = {level: self.cache_written_bytes.labels(level) for level in CACHE_LEVELS}
         self._memory_size: tuple[Callable[[], float], Callable[[], float]] | None = None
+        self._disk_size: Callable[[], float] | None = None
         self._route_children: dict[tuple[str, int], Counter] = {}
         self._route_timers: dict[str, Histogram] = {}
 
@@ -111,6 +112,15 @@ class Metrics:
         if not self.multiprocess:
             self.cache_bytes.labels("memory").set_function(nbytes)
             self.cache_entries.labels("memory").set_function(entries)
+
+    def watch_disk_cache(self, nbytes: Callable[[], float]) -> None:
+        """Report the disk cache's shared total when scraped. The folder is shared by every
+        worker, so in multiprocess mode it is added once to the summed output (not summed)."""
+        self._disk_size = nbytes
+        self.cache_errors.labels("disk")  # exported as 0 from the start
+        child = self.cache_bytes.labels("disk")  # multiprocess: the family exists before any put
+        if not self.multiprocess:
+            child.set_function(nbytes)
 
     def memory_cache_changed(self) -> None:
         """After a put: in multiprocess mode the size is written out (no callbacks there)."""
@@ -136,5 +146,25 @@ class Metrics:
 
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-            return generate_latest(registry)
+            return generate_latest(_WithDiskBytes(registry, self._disk_size))  # type: ignore[arg-type]
         return generate_latest(self.registry)
+
+
+class _WithDiskBytes:
+    """A registry's collection with ``ogimage_cache_bytes{level="disk"}`` read now, once.
+
+    Every worker sees the same disk folder: its size is one value, not a sum over workers.
+    """
+
+    def __init__(self, registry: CollectorRegistry, disk_size: Callable[[], float] | None) -> None:
+        self.registry = registry
+        self.disk_size = disk_size
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        from prometheus_client.samples import Sample
+
+        for family in self.registry.collect():
+            if family.name == "ogimage_cache_bytes" and self.disk_size is not None:
+                family.samples = [s for s in family.samples if s.labels.get("level") != "disk"]
+                family.samples.append(Sample("ogimage_cache_bytes", {"level": "disk"}, float(self.disk_size())))
+            yield family

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from .cache import DiskCache
     from .engine import Engine
     from .service import Service
 
@@ -36,11 +37,22 @@ def build_service(
     settings' own. Loading fonts and templates costs ~0.1-0.3 s; reuse the service.
     """
     from .engine import Engine, take_prewarmed
+    from .preflight import check_folders
     from .service import Service
 
     settings = settings if settings is not None else Settings.from_env()
+    check_folders(settings)  # a folder that does not exist: SettingsError naming the variable
     templates = (*settings.template_dirs, *template_dirs)
     fonts = (*settings.font_dirs, *font_dirs)
     if engine is None:
         engine = take_prewarmed(templates, fonts) or Engine(templates, font_dirs=fonts)
     return Service(engine, settings)
+
+
+def open_disk_cache(settings: Settings | None = None) -> DiskCache:
+    """The disk cache the settings name (``OGIMAGE_CACHE_DIR``, ``OGIMAGE_DISK_CACHE_BYTES``),
+    for maintenance (``ogimage cache``); opening it touches nothing on disk."""
+    from .cache import DiskCache
+
+    settings = settings if settings is not None else Settings.from_env()
+    return DiskCache(settings.cache_dir, settings.disk_cache_bytes)

@@ -120,7 +120,9 @@ class Service:
         self.memory: MemoryCache[Rendered] = MemoryCache(
             s.memory_cache_bytes, sizeof=lambda r: len(r.body) + _ENTRY_OVERHEAD
         )
-        self.disk: DiskCache | None = DiskCache(s.cache_dir) if s.disk_cache else None
+        self.disk: DiskCache | None = DiskCache(
+            s.cache_dir, s.disk_cache_bytes, self.metrics.cache_errors.labels("disk").inc
+        ) if s.disk_cache else None
         # [shared tier] hook 1/6: the Redis tier, or None when OGIMAGE_SHARED_CACHE is empty.
         self.shared = open_shared(s, self.metrics)
         self.max_renders = s.max_renders
@@ -145,6 +147,8 @@ class Service:
         self._resolved_lock = threading.Lock()
         self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
+        if self.disk is not None:
+            self.metrics.watch_disk_cache(self.disk.bytes)
 
     # -- card and key -------------------------------------------------------
 
@@ -277,21 +281,17 @@ class Service:
 
     def _disk_put(self, key: str, fmt: str, body: bytes) -> None:
         assert self.disk is not None
-        if self.disk.put(key, fmt, body):
+        if self.disk.put(key, fmt, body):  # a refused write is counted by the disk cache's on_error
             self.metrics.written["disk"].inc(len(body))
-        else:
-            self.metrics.error["disk"].inc()
 
     def _disk_get(self, key: str, fmt: str) -> bytes | None:
         assert self.disk is not None
-        corrupt, errors = self.disk.corrupt, self.disk.errors
-        data = self.disk.get(key, fmt)
+        corrupt = self.disk.corrupt
+        data = self.disk.get(key, fmt)  # a refused read is counted by the disk cache's on_error
         if data is None:
             self.metrics.miss["disk"].inc()
             if self.disk.corrupt != corrupt:
                 self.metrics.cache_corrupt.inc()
-            if self.disk.errors != errors:
-                self.metrics.error["disk"].inc()
         else:
             self.metrics.hit["disk"].inc()
         return data
@@ -411,6 +411,10 @@ class Service:
         status["disk_cache"] = str(self.disk.root) if self.disk is not None else None
         # [shared tier] hook 6/6 (with close()): its state in /readyz; never affects readiness.
         status["shared_cache"] = self.shared.status() if self.shared is not None else None
+        if self.disk is not None:  # a failing disk is reported, and the service stays ready
+            status["disk_cache_bytes"] = int(self.disk.bytes())
+            status["disk_cache_max_bytes"] = self.disk.max_bytes
+            status["disk_cache_errors"] = self.disk.errors
         return status
 
     def start_warm_up(self) -> None:

@@ -107,6 +107,7 @@ class Settings:
     font_dirs: tuple[Path, ...] = ()
     memory_cache_bytes: int = 128 << 20
     disk_cache: bool = True
+    disk_cache_bytes: int = 1 << 30
     cache_dir: Path = field(default_factory=_default_cache_dir)
     signing_key: str = ""
     preview_token: str = ""  # /preview on a signing server needs it (ogimage.http.preview)
@@ -157,6 +158,7 @@ class Settings:
         read("font_dirs", _paths)
         read("memory_cache_bytes", _size)
         read("disk_cache", _bool)
+        read("disk_cache_bytes", _size)
         read("cache_dir", lambda raw: Path(raw).expanduser())
         read("signing_key", str)
         read("preview_token", str)
@@ -179,8 +181,10 @@ class Settings:
             if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be at least 1.")
-        if "max_queue" in values and int(values["max_queue"]) < 0:  # type: ignore[call-overload]
-            raise SettingsError(PREFIX + "MAX_QUEUE", env[PREFIX + "MAX_QUEUE"], "Must be 0 or more.")
+        for name in ("max_queue", "memory_cache_bytes", "disk_cache_bytes"):
+            if name in values and int(values[name]) < 0:  # type: ignore[call-overload]
+                key = PREFIX + name.upper()
+                raise SettingsError(key, env[key], "Must be 0 or more.")
         url = str(values.get("shared_cache", "")).strip()
         if url and not url.startswith(_SHARED_SCHEMES):
             raise SettingsError(

@@ -1,5 +1,9 @@
 """Templates: a card's design as data, loaded from TOML.
 
+The dataclasses below are the one place the format's defaults are declared: the
+TOML reader (:mod:`ogimage.template_read`) takes every default it needs from
+them, and accepts no key that is not one of their fields.
+
 A template names its canvas, background, decorative shapes, logo and the text
 boxes it shows (``title``, ``description``, ``site``, ``meta``, ``tags``).
 Nothing about a brand's geometry or colours lives in code. Every mistake in a
@@ -9,10 +13,8 @@ what was expected. See README "Templates" for the format.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,7 @@ class Gradient:
 class Background:
     """A solid colour, optionally under a gradient or an image fitted to the canvas."""
 
-    color: RGBA
+    color: RGBA = (0, 0, 0, 255)
     gradient: Gradient | None = None
     image: Path | None = None
     fit: str = "cover"
@@ -74,7 +76,7 @@ class Logo:
 class Chips:
     """How tags are drawn: rounded chips in a row."""
 
-    color: RGBA
+    color: RGBA = (255, 255, 255, 0x22)
     radius: int = 8
     padding_x: int = 14
     padding_y: int = 6
@@ -114,10 +116,10 @@ class Template:
 
     name: str
     path: Path
-    width: int
-    height: int
-    background: Background
-    boxes: tuple[TextBox, ...]
+    width: int = 1200
+    height: int = 630
+    background: Background = field(default_factory=Background)
+    boxes: tuple[TextBox, ...] = ()
     shapes: tuple[Shape, ...] = ()
     logo: Logo | None = None
     description: str = ""
@@ -146,65 +148,9 @@ class Template:
         }
 
 
-class _Reader:
-    """Typed reads from a TOML table, raising TemplateError with the dotted key."""
-
-    def __init__(self, path: Path, table: Mapping[str, Any], prefix: str = "") -> None:
-        self.path = path
-        self.table = table
-        self.prefix = prefix
-
-    def key(self, name: str) -> str:
-        return f"{self.prefix}{name}"
-
-    def fail(self, name: str, expected: str) -> TemplateError:
-        return TemplateError(str(self.path), self.key(name), expected)
-
-    def has(self, name: str) -> bool:
-        return name in self.table
-
-    def sub(self, name: str) -> _Reader:
-        value = self.table.get(name)
-        if not isinstance(value, Mapping):
-            raise self.fail(name, "expected a table")
-        return _Reader(self.path, value, f"{self.key(name)}.")
-
-    def int(self, name: str, default: int | None = None, *, minimum: int = 0) -> int:
-        value = self.table.get(name, default)
-        if value is None:
-            raise self.fail(name, "is required (a whole number)")
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self.fail(name, f"expected a whole number >= {minimum}, got {value!r}")
-        return value
-
-    def float(self, name: str, default: float) -> float:
-        value = self.table.get(name, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise self.fail(name, f"expected a positive number, got {value!r}")
-        return float(value)
-
-    def str(self, name: str, default: str | None = None, choices: Sequence[str] = ()) -> str:
-        value = self.table.get(name, default)
-        if not isinstance(value, str):
-            raise self.fail(name, "is required (text)" if value is None else f"expected text, got {value!r}")
-        if choices and value not in choices:
-            raise self.fail(name, f"expected one of {', '.join(choices)}, got {value!r}")
-        return value
-
-    def colour(self, name: str, default: str | None = None) -> RGBA:
-        return parse_colour(self.table.get(name, default), lambda e: self.fail(name, e))
-
-    def asset(self, name: str, roots: Sequence[Path]) -> Path:
-        rel = self.str(name)
-        for root in roots:
-            candidate = (root / rel).resolve()
-            if candidate.is_file():
-                return candidate
-        raise self.fail(name, f"expected an image file; {rel!r} not found under {', '.join(map(str, roots))}")
-
-
 def parse_colour(value: Any, fail: Any = None) -> RGBA:
-    """``#rgb``, ``#rrggbb`` or ``#rrggbbaa`` as an RGBA tuple."""
+    """``#rgb``, ``#rrggbb`` or ``#rrggbbaa`` as an RGBA tuple; ``fail(message)`` builds the error
+    (default :class:`ValueError`)."""
     if not isinstance(value, str) or not _COLOUR.match(value):
         message = f"expected a colour like '#0f172a', got {value!r}"
         raise fail(message) if fail else ValueError(message)
@@ -216,128 +162,16 @@ def parse_colour(value: Any, fail: Any = None) -> RGBA:
     return tuple(int(h[i : i + 2], 16) for i in range(0, 8, 2))  # type: ignore[return-value]
 
 
-def _text_box(name: str, r: _Reader, family: str, seen: Sequence[str]) -> TextBox:
-    size = r.int("size", 0, minimum=0) if r.has("size") else None
-    min_size = size or r.int("min_size", 16, minimum=4)
-    max_size = size or r.int("max_size", max(min_size, 32), minimum=4)
-    if min_size > max_size:
-        raise r.fail("min_size", f"expected min_size <= max_size ({max_size})")
-    follows = r.table.get("follows")
-    if follows is not None:
-        if follows not in seen:
-            raise r.fail("follows", f"expected the name of a box above this one ({', '.join(seen) or 'none'})")
-        y = None
-    else:
-        y = r.int("y")
-    chips = None
-    if name == "tags":
-        chips = Chips(
-            color=r.colour("chip_color", "#ffffff22"),
-            radius=r.int("chip_radius", 8),
-            padding_x=r.int("chip_padding_x", 14),
-            padding_y=r.int("chip_padding_y", 6),
-            gap=r.int("chip_gap", 12),
-            prefix=r.str("prefix", "#"),
-        )
-    return TextBox(
-        name=name,
-        x=r.int("x"),
-        y=y,
-        follows=follows,
-        gap=r.int("gap", 0),
-        width=r.int("width", minimum=1),
-        height=r.int("height", minimum=1) if r.has("height") else None,
-        family=r.str("family", family),
-        weight=r.str("weight", "regular", WEIGHTS),
-        color=r.colour("color", "#ffffff"),
-        min_size=min_size,
-        max_size=max_size,
-        max_lines=r.int("max_lines", 1, minimum=1),
-        line_height=r.float("line_height", 1.25),
-        align=r.str("align", "start", ALIGNS),
-        valign=r.str("valign", "top", VALIGNS),
-        default=r.str("default", ""),
-        separator=r.str("separator", " · "),
-        date_format=r.str("date_format", "%b %-d, %Y"),
-        chips=chips,
-    )
-
-
 def load_template(path: Path, asset_roots: Sequence[Path] = ()) -> Template:
-    """Read and validate one template file. Assets resolve against the file's folder, then ``asset_roots``."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TemplateError(str(path), None, f"cannot be read ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise TemplateError(str(path), None, f"is not valid TOML ({exc})") from None
-    roots = [path.parent, *asset_roots]
-    r = _Reader(path, data)
-    family = r.str("family", "Inter")
+    """Read and validate one template file (see :mod:`ogimage.template_read` for the rules).
 
-    bg = r.sub("background")
-    gradient = None
-    if bg.has("gradient"):
-        g = bg.sub("gradient")
-        colours = g.table.get("colors")
-        if not isinstance(colours, list) or len(colours) < 2:
-            raise g.fail("colors", "expected a list of at least two colours")
-        gradient = Gradient(
-            colors=tuple(parse_colour(c, lambda e: g.fail("colors", e)) for c in colours),
-            angle=float(g.table.get("angle", 90)),
-        )
-    background = Background(
-        color=bg.colour("color", "#000000"),
-        gradient=gradient,
-        image=bg.asset("image", roots) if bg.has("image") else None,
-        fit=bg.str("fit", "cover", FITS),
-    )
-    shapes_raw = data.get("shapes", [])
-    if not isinstance(shapes_raw, list):
-        raise r.fail("shapes", "expected an array of tables ([[shapes]])")
-    shapes = []
-    for i, table in enumerate(shapes_raw):
-        if not isinstance(table, Mapping):
-            raise r.fail(f"shapes[{i}]", "expected a table")
-        s = _Reader(path, table, f"shapes[{i}].")
-        shapes.append(Shape(s.int("x"), s.int("y"), s.int("width", minimum=1), s.int("height", minimum=1),
-                            s.colour("color"), s.int("radius", 0)))
-    logo = None
-    if r.has("logo"):
-        lr = r.sub("logo")
-        logo = Logo(lr.asset("path", roots), lr.int("x"), lr.int("y"),
-                    lr.int("width", minimum=1), lr.int("height", minimum=1))
+    Assets resolve inside the file's folder, then ``asset_roots``; any mistake raises
+    :class:`TemplateError` naming the file, the dotted key and what was expected.
+    Costs one TOML parse plus a read of each asset it names (for the digest).
+    """
+    from .template_read import read_template
 
-    boxes: list[TextBox] = []
-    for name in BOX_NAMES:
-        if r.has(name):
-            boxes.append(_text_box(name, r.sub(name), family, [b.name for b in boxes]))
-    if not any(b.name == "title" for b in boxes):
-        raise r.fail("title", "is required: every template shows the title ([title] table)")
-    unknown = sorted(set(data) - {"name", "about", "width", "height", "family", "background",
-                                  "shapes", "logo", *BOX_NAMES})
-    if unknown:
-        raise r.fail(unknown[0], f"unknown key; expected one of name, about, width, height, family, "
-                                 f"background, shapes, logo, {', '.join(BOX_NAMES)}")
-
-    digest = hashlib.sha256(raw)
-    for asset in sorted({p for p in (background.image, logo.path if logo else None) if p}):
-        digest.update(asset.read_bytes())
-    return Template(
-        name=path.stem,
-        path=path,
-        width=r.int("width", 1200, minimum=1),
-        height=r.int("height", 630, minimum=1),
-        background=background,
-        boxes=tuple(boxes),
-        shapes=tuple(shapes),
-        logo=logo,
-        description=r.str("about", ""),
-        digest=digest.hexdigest(),
-    )
+    return read_template(Path(path), asset_roots)
 
 
 class TemplateRegistry:

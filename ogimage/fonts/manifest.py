@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import tomllib
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from .faces import Face, _Family
 from .unicode import normalise_tag
 
 __all__ = ["load_extra", "load_manifest"]
+
+log = logging.getLogger("ogimage.fonts")
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 
@@ -71,6 +74,9 @@ def load_extra(folder: Path, families: dict[str, _Family], files: list[Path]) ->
     """Fonts a user adds: a folder with its own ``manifest.toml`` (same format; its
     ``fallback`` list is appended to ours), or else bare font files, each registered
     as a family named after its name table and appended to the fallback order."""
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise FontError(f"font folder '{folder}' {what}", field="fonts")
     manifest = folder / "manifest.toml"
     if manifest.is_file():
         files.append(manifest)
@@ -94,5 +100,10 @@ def load_extra(folder: Path, families: dict[str, _Family], files: list[Path]) ->
         if fam is None:
             fam = families[family] = _Family(family, "und", frozenset(), {})
             added.append(family)
-        fam.weights.setdefault(weight, {"": Face(path, 0, family, weight)})
+        if weight in fam.weights:  # an earlier font has this family and weight: it stays
+            # Debug here (every worker builds a book); `ogimage serve` reports it once, at WARNING.
+            log.debug("font skipped: %s: family %r %s is already provided by %s", path, family, weight,
+                      next(iter(fam.weights[weight].values())).path.name)
+            continue
+        fam.weights[weight] = {"": Face(path, 0, family, weight)}
     return added

@@ -1,8 +1,10 @@
-"""Characters no bundled font covers: found cheaply, reported once."""
+"""Characters no bundled font covers: found cheaply, reported once, in bounded log lines."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import unicodedata
 from collections.abc import Callable
 
@@ -13,6 +15,16 @@ from .unicode import is_ignorable
 log = logging.getLogger("ogimage.fonts")
 
 __all__ = ["MissingGlyphs"]
+
+LOG_CHARS = 12  # characters named in one line; the rest are counted
+LOG_INTERVAL = 1.0  # seconds between two lines
+REMEMBER = 4096  # characters remembered as reported (then forgotten, all at once)
+
+
+def _describe(ch: str) -> str:
+    """``U+0E01 THAI CHARACTER KO KAI`` (or ``U+F0001`` when it has no name)."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
 class MissingGlyphs:
@@ -28,20 +40,48 @@ class MissingGlyphs:
         self._union: Coverage | None = None
         self._memo: dict[int, bool] = {}
         self._reported: set[str] = set()
+        self._last_log = -LOG_INTERVAL
+        self._held = 0  # characters first seen while a line was held back
+        self._lock = threading.Lock()
 
     def missing(self, text: str) -> list[str]:
-        """Characters of ``text`` no face covers, in order, each once; each logged once at WARNING."""
+        """Characters of ``text`` no face covers, in order, each once.
+
+        Logging is bounded whatever the text: one WARNING line per call at most, naming
+        the characters not reported before (the first :data:`LOG_CHARS` of them, then a
+        count), at most one line per :data:`LOG_INTERVAL` seconds (the characters of the
+        calls in between are counted into the next line). "Reported before" is remembered
+        for up to :data:`REMEMBER` characters.
+        """
         out: list[str] = []
         for ch in dict.fromkeys(text):
             cp = ord(ch)
             if is_ignorable(cp) or self.covered(cp):
                 continue
             out.append(ch)
-            if ch not in self._reported:
-                self._reported.add(ch)
-                log.warning("no bundled font covers U+%04X %s", cp,
-                            unicodedata.name(ch, "(unassigned or private use)"))
+        if out:
+            with self._lock:
+                self._report(out)
         return out
+
+    def _report(self, chars: list[str]) -> None:
+        new = [ch for ch in chars if ch not in self._reported]
+        if not new:
+            return
+        if len(self._reported) + len(new) > REMEMBER:
+            self._reported.clear()
+        self._reported.update(new)
+        now = time.monotonic()
+        if now - self._last_log < LOG_INTERVAL:
+            self._held += len(new)
+            return
+        self._last_log = now
+        shown = " ".join(_describe(ch) for ch in new[:LOG_CHARS])
+        more = f" and {len(new) - LOG_CHARS} more" if len(new) > LOG_CHARS else ""
+        held = f" (and {self._held} more since the last line)" if self._held else ""
+        self._held = 0
+        log.warning("no bundled font covers %d character%s: %s%s%s", len(new), "" if len(new) == 1 else "s",
+                    shown, more, held)
 
     def covered(self, cp: int) -> bool:
         """Whether any face covers ``cp`` (memoised)."""

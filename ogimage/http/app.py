@@ -59,6 +59,7 @@ def create_app(
         service = build_service(settings, engine=engine)
     settings = service.settings
     setup_logging(settings)
+    service.templates()  # every template loads before the app exists: a broken one stops start-up
     svc = service
     metrics = svc.metrics
     signing_key = settings.signing_key
