@@ -334,7 +334,7 @@ def test_any_text_itemises_and_measures(text):
 
 
 @pytest.mark.parametrize("text", ["", " ", "   ", "\u0301", "\u200d", "\ufe0f", "\ud800", "a\udc00b",
-                                  "\x00\n\t", "\U000E0001", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"])
+                                  "\x00\n\t", "\U000E0001", "🤌\n", "😀\x1e", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"])
 def test_odd_strings_do_not_crash(book, text):
     book.runs(text, "Inter", "bold", "ja")
     assert book.measurer("Inter", "bold", "ja")(text, 40) >= 0

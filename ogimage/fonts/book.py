@@ -316,7 +316,11 @@ class FontBook:
     # ---------------------------------------------------------------- measuring
 
     def _emoji_advance_109(self, face: Face, cluster: str) -> float:
-        return self.font(face, 0).getlength(cluster)
+        font = self.font(face, 0)
+        try:
+            return font.getlength(cluster)
+        except (RuntimeError, ValueError):  # raqm refuses an emoji beside a control (🤌\n): measure plainly
+            return sum(_plain_length(font, c) for c in cluster)
 
     def emoji_clusters(self, run: Run, size: float) -> list[tuple[str, float]]:
         """The grapheme clusters of an emoji run with their advances at ``size``."""
