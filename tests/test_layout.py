@@ -150,3 +150,13 @@ def test_lang_reported():
 def test_line_type():
     lay = fit("abc", BoxSpec(500, 10, 20, 1), em_measure)
     assert lay.lines == (Line("abc", em_measure("abc", 20)),)
+
+
+def test_an_ideographic_space_is_a_break_that_hangs_and_is_kept_inside_a_line() -> None:
+    from typeset_measures import em_measure
+
+    text = "新機能を追加\u3000使い方を解説"
+    wide = fit(text, BoxSpec(1400, 100, 100, 3), em_measure, "ja")
+    assert [ln.text for ln in wide.lines] == [text]
+    narrow = fit(text, BoxSpec(800, 100, 100, 3), em_measure, "ja")
+    assert [ln.text for ln in narrow.lines] == ["新機能を追加", "使い方を解説"]

@@ -21,10 +21,7 @@ from .segment import detect_lang, graphemes, segments, split_points
 
 __all__ = ["ELLIPSIS", "BoxSpec", "Line", "Measure", "TextLayout", "fit"]
 
-# DP costs, in units of (slack / width)^2.
-_PEN_BREAK = 0.1  # any break not after punctuation: prefer breaking after 、。，: etc.
-_PEN_HYPHEN = 0.15  # break after a hyphen or slash inside a word
-_PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
+# DP costs, in units of (slack / width)^2; a unit's own break cost is Segment.cost.
 _PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
 _PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
 
@@ -49,11 +46,7 @@ class _Atoms:
             tail = seg.text[len(core):]
             wc = m(core, ref)
             self.unit_w.append(wc)
-            last = core[-1:]
-            if last in K.BREAK_AFTER and not tail:
-                pen = _PEN_HYPHEN
-            else:
-                pen = 0.0 if last in _PUNCT_END else _PEN_BREAK
+            pen = seg.cost  # what a break after this unit costs (typeset/costs.py)
             pieces = [core]
             tiers: list[int] = []
             if wc > width and len(core) > 1:
