@@ -160,3 +160,20 @@ def test_an_ideographic_space_is_a_break_that_hangs_and_is_kept_inside_a_line() 
     assert [ln.text for ln in wide.lines] == [text]
     narrow = fit(text, BoxSpec(800, 100, 100, 3), em_measure, "ja")
     assert [ln.text for ln in narrow.lines] == ["新機能を追加", "使い方を解説"]
+
+
+_LONG_EN = ("A practical guide to building a fast and reliable image service for the open web with "
+            "Python, HarfBuzz and a careful eye for a good line")
+
+
+@pytest.mark.parametrize(("width", "end"), [(800, "building a fast…"), (1150, "image service…")])
+def test_an_ellipsis_never_follows_an_article_a_preposition_or_a_conjunction(width, end):
+    # before: "…building a fast and…", "…image service for the…"
+    lay = fit(_LONG_EN, BoxSpec(width, 60, 60, 2), em_measure, "en")
+    assert lay.truncated and lay.lines[-1].text.endswith(end)
+
+
+def test_an_ellipsis_never_follows_an_opening_bracket():
+    lay = fit("Notes on typography for every script (with examples) and more to say", BoxSpec(1100, 60, 60, 1),
+              em_measure, "en")
+    assert lay.truncated and not lay.lines[-1].text[:-1].rstrip().endswith("(")

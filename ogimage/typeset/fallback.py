@@ -14,6 +14,20 @@ from .box import ELLIPSIS, BoxSpec, Line, Memo, TextLayout, fits, max_lines
 from .segment import graphemes, split_points
 
 
+# Words an ellipsis never follows (articles, prepositions, conjunctions): "… for a…" reads
+# as a mistake; the cut moves back to the word before them.
+_NO_ELLIPSIS_AFTER = frozenset(
+    "a an the of in on at to for with by from into onto over under about as and or nor but "
+    "vs vs. via per than le la les un une des du de der die das den dem ein eine el los las "
+    "y o e et und".split())
+
+
+def _weak_end(t: str) -> bool:
+    """Does ``t`` end with a word an ellipsis must not follow?"""
+    words = t.split()
+    return bool(words) and words[-1].lower() in _NO_ELLIPSIS_AFTER
+
+
 def _clean_for_ellipsis(t: str) -> str:
     while True:
         u = t.rstrip(K.HANGING)
@@ -98,6 +112,9 @@ def _ellipsis_line(text: str, p: int, cands: list[int], m: Memo, size: float, W:
 
     ok = lambda q: fits(m(line(q), size), W) and line(q) != ELLIPSIS
     q = _last_fitting(cands, ok)
+    if q is not None and _weak_end(line(q)[:-1]):  # "… for a…": cut before "for a"
+        strong = [c for c in cands if c < q and not _weak_end(line(c)[:-1]) and ok(c)]
+        q = strong[-1] if strong else q
     if q is None:
         pts = [(p + o, t) for o, t in split_points(text[p:cands[0]])]
         for tiers in ((1, 2), (1, 2, 3)):
