@@ -76,7 +76,51 @@ def fallback(text: str, segs, box: BoxSpec, m: Memo, size: float, lang: str) -> 
         t = clean(p, q)
         lines.append(Line(t, m(t, size)))
         p = q
-    return TextLayout(size, size * box.line_height, tuple(lines), truncated, lang)
+    clipped = tuple(clip_line(ln, m, size, W) for ln in lines)
+    truncated = truncated or clipped != tuple(lines)
+    return TextLayout(size, size * box.line_height, clipped, truncated, lang)
+
+
+_TRAILING_JOINERS = "\u200d\ufe0f\ufe0e\u034f"
+
+
+def clip_line(line: Line, m: Memo, size: float, W: float) -> Line:
+    """A line no wider than ``W``: unchanged if it fits, else its longest prefix + "…".
+
+    The last resort for a single grapheme cluster wider than the box (👋 with 299 skin-tone
+    modifiers, 150 👩 joined by ZWJ, ᄀ with 299 ᅡ, a long conjunct chain), which no
+    break can help: whole clusters are kept while they fit, then the first cluster is cut
+    between code points (never leaving a dangling ZWJ or variation selector). If not even
+    "…" fits, the line is "…" alone. Cost: O(log n) measures of prefixes.
+    """
+    if fits(line.width, W):
+        return line
+    gs = graphemes(line.text)
+
+    def ok(t: str) -> bool:
+        return fits(m(t.rstrip(K.HANGING) + ELLIPSIS, size), W)
+
+    # whole clusters first (binary search: the width grows with the prefix)
+    lo, hi, keep = 1, len(gs) - 1, 0
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if ok("".join(gs[:mid])):
+            keep, lo = mid, mid + 1
+        else:
+            hi = mid - 1
+    head = "".join(gs[:keep])
+    if not keep:  # cut inside the first cluster, by code points
+        first = gs[0]
+        lo, hi = 1, len(first) - 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            if ok(first[:mid].rstrip(_TRAILING_JOINERS)):
+                keep, lo = mid, mid + 1
+            else:
+                hi = mid - 1
+        head = first[:keep].rstrip(_TRAILING_JOINERS)
+    text = _clean_for_ellipsis(head).rstrip(K.HANGING) + ELLIPSIS if head else ELLIPSIS
+    return Line(text, m(text, size))
 
 
 def _last_fitting(cands: list[int], ok: Callable[[int], bool]) -> int | None:

@@ -7,8 +7,9 @@ and scaled linearly, only to *choose* a size and breaks; every final line is the
 as a whole string, and if one is too wide the search runs again with a tighter width, and
 finally falls back to a greedy layout measured line by line.
 
-Guarantee: each line's measured width is <= ``box.width``, except a line holding a single
-grapheme that alone is wider than the box (nothing can be done about it).
+Guarantee: each line's measured width is <= ``box.width``. A single grapheme cluster wider
+than the box (👋 with 299 skin-tone modifiers, a long conjunct chain) is clipped with "…"
+at the minimum size (fallback.clip_line), by whole clusters and then by code points.
 """
 
 from __future__ import annotations
@@ -200,8 +201,8 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     (``truncated=True``), never after an article, a preposition or an opening bracket.
     Empty text gives zero lines.
 
-    Edge cases: a single grapheme wider than the box gets a line of its own anyway (the
-    only way a line exceeds ``box.width``); if ``box.height`` leaves room for no line even
+    Edge cases: a single grapheme cluster wider than the box is clipped with "…" (no line
+    ever exceeds ``box.width`` unless "…" alone does); if ``box.height`` leaves room for no line even
     at ``min_size``, one line is still set; spaces at line edges are dropped; "\n" (and
     the other UAX #14 mandatory breaks) force a break and count against ``max_lines``.
     Cost: a handful of balancing passes, each O(units^2 * lines), plus one measure per unit
