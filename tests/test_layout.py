@@ -125,9 +125,9 @@ def test_emoji_cluster_never_split_and_wide_grapheme_documented():
     family = "👨‍👩‍👧‍👦"
     lay = fit(family * 3, BoxSpec(150, 100, 100, 3), em_measure)
     assert texts(lay) == [family] * 3
-    # a single grapheme wider than the box still gets its own line (documented exception)
-    lay = fit(family, BoxSpec(50, 100, 100, 1), em_measure)
-    assert texts(lay) == [family] and lay.lines[0].width > 50
+    # a single grapheme wider than the box is clipped: here nothing of it fits beside "…"
+    lay = fit(family, BoxSpec(80, 100, 100, 1), em_measure)
+    assert texts(lay) == ["…"] and lay.truncated and lay.lines[0].width <= 80
 
 
 def test_measure_called_sparingly():
