@@ -122,6 +122,8 @@ def _classify(g: str) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- BudouX
 
+# Viramas, Khmer coeng, Myanmar stacker and ZWJ: the cluster after them joins the one before.
+_JOINERS = frozenset("\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d4d\u0dca\u17d2\u1039\u200d")
 _CLAUSE_END = frozenset("。！？：；、，―—‼⁇⁈⁉")
 _ZH_NUMERALS = frozenset("一二两兩三四五六七八九十百千万萬几幾这這那哪每某各半")
 _ZH_CLASSIFIERS = frozenset("个個位种種件条條项項篇本次场場款家只隻张張台臺部份些点點步层層句段")
@@ -173,7 +175,18 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
             out[i] = 1
         elif a_cls == BA and not (b_fl & NUM) and mode in ("latin", "th"):
             out[i] = 1
+        elif _myanmar_syllable_start(gs[i], gs[i + 1]):
+            out[i] = 1
     return out
+
+
+def _myanmar_syllable_start(a: str, b: str) -> bool:
+    """Does a Myanmar syllable start at ``b`` (a consonant or independent vowel that is not
+    a coda: no asat or stacker in its cluster, no stacker ending ``a``)? Myanmar has no
+    spaces between words; with no dictionary, syllables are where it breaks."""
+    if not ("\u1000" <= a[-1] <= "\u109f" and ("\u1000" <= b[0] <= "\u1021" or "\u1023" <= b[0] <= "\u102a")):
+        return False
+    return a[-1] != "\u1039" and "\u103a" not in b and "\u1039" not in b
 
 
 def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
@@ -227,9 +240,10 @@ def split_points(text: str) -> list[tuple[int, int]]:
             last = a  # the grapheme that would end the line
         if b_cls in (SP, BK) or a_cls == BK:
             continue  # spaces hang at the end of the line; never start one with them
-        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls):
-            tier = 3
-        elif a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA:
+        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls) or a[-1] in _JOINERS:
+            tier = 3  # (after a virama, coeng or ZWJ the next consonant belongs to this one)
+        elif (a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA
+              or "\u0ec0" <= b[0] <= "\u0ec4"):  # a Lao preposed vowel starts a syllable
             tier = 1
         else:
             tier = 2
