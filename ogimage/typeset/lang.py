@@ -8,6 +8,8 @@ Vietnamese uses -> vi, else en. Cost: one pass over the text, no allocation per 
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 _KANA = ((0x3041, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
 HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
 HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
@@ -56,6 +58,18 @@ JA_ONLY = frozenset(
 _VI = frozenset("ơưƠƯ") | frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
 
 
+_BLOCKS = sorted((lo, hi, lang) for lang, ranges in SCRIPTS for lo, hi in ranges)
+_STARTS = [lo for lo, _, _ in _BLOCKS]
+
+
+def _script_lang(cp: int) -> str | None:
+    """The language of the script block holding ``cp`` (binary search), or None."""
+    k = bisect_right(_STARTS, cp) - 1
+    if k >= 0 and cp <= _BLOCKS[k][1]:
+        return _BLOCKS[k][2]
+    return None
+
+
 def in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
     """Is the code point in one of the (lo, hi) ranges (inclusive)?"""
     return any(lo <= cp <= hi for lo, hi in ranges)
@@ -89,10 +103,9 @@ def detect_lang(text: str) -> str:
         if 0x1EA0 <= cp <= 0x1EF9:
             vi += 1
             continue
-        for lang, ranges in SCRIPTS:
-            if in_ranges(cp, ranges):
-                counts[lang] = counts.get(lang, 0) + 1
-                break
+        lang = _script_lang(cp)
+        if lang is not None:
+            counts[lang] = counts.get(lang, 0) + 1
     if han:
         if ja > simp and ja >= trad:
             return "ja"

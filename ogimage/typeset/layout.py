@@ -145,20 +145,23 @@ def _stub(a: _Atoms, i: int, j: int) -> bool:
         "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in line)
 
 
-def _balance(a: _Atoms, ok: list[bool], cap: float, nlines: int) -> tuple[float, list[int]] | None:
-    """Among breaks into exactly nlines lines, minimise the sum of squared slack + break costs.
-
-    Returns (cost, the index of each line's last atom), or None if no such layout exists.
+def _balance(a: _Atoms, ok: list[bool], cap: float, kmin: int,
+             kmax: int) -> dict[int, tuple[float, list[int]]]:
+    """For each line count k in [kmin, kmax], the breaks into exactly k lines that minimise
+    the sum of squared slack + break costs: {k: (cost, the index of each line's last atom)}
+    (a k with no such layout is absent). One dynamic programme serves every k.
     """
     n, inf = a.n, float("inf")
-    best = [[inf] * (n + 1) for _ in range(nlines + 1)]
-    back = [[-1] * (n + 1) for _ in range(nlines + 1)]
+    best = [[inf] * (kmax + 1) for _ in range(n + 1)]  # best[j][k]: atoms < j in k lines
+    back = [[-1] * (kmax + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
     for j in range(1, n + 1):  # a line ends after atom j-1
         e = j - 1
         if j < n and not ok[e]:
             continue
         end_par = j == n or a.hard[e]
+        here, here_back = best[j], back[j]
+        brk = (a.pen[e] or 0.0) if j < n and not a.hard[e] else 0.0
         for i in range(e, -1, -1):  # the line is atoms i..e
             if i < e and a.hard[i]:
                 break
@@ -168,23 +171,26 @@ def _balance(a: _Atoms, ok: list[bool], cap: float, nlines: int) -> tuple[float,
             if i > 0 and not ok[i - 1]:
                 continue
             slack = (cap - w) / cap
-            cost = slack * slack + ((a.pen[e] or 0.0) if j < n and not a.hard[e] else 0.0)
+            cost = slack * slack + brk
             cost += _RUN_ACROSS * (a.ends_before[e] - a.ends_before[i])  # 。？： inside the line
             if end_par and i > 0 and not a.hard[i - 1] and _stub(a, i, e):
                 cost += _PEN_STUB
-            row_prev = [best[k][i] for k in range(nlines)]
-            for k in range(1, nlines + 1):
-                c = row_prev[k - 1] + cost
-                if c < best[k][j]:
-                    best[k][j] = c
-                    back[k][j] = i
-    if best[nlines][n] == inf:
-        return None
-    ends, j = [], n
-    for k in range(nlines, 0, -1):
-        ends.append(j - 1)
-        j = back[k][j]
-    return best[nlines][n], ends[::-1]
+            prev = best[i]
+            for k in range(1, kmax + 1):
+                c = prev[k - 1] + cost
+                if c < here[k]:
+                    here[k] = c
+                    here_back[k] = i
+    out = {}
+    for k in range(kmin, kmax + 1):
+        if best[n][k] == inf:
+            continue
+        ends, j = [], n
+        for kk in range(k, 0, -1):
+            ends.append(j - 1)
+            j = back[j][kk]
+        out[k] = (best[n][k], ends[::-1])
+    return out
 
 
 # ---------------------------------------------------------------- public API
@@ -287,11 +293,16 @@ def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
         if r is None:
             continue
         ok, ends, limit = r
+        # no layout at this size can beat the best so far: its size cost alone exceeds it
+        floor = _SIZE_COST * (sizes[top] - sizes[idx]) / sizes[top] + min(0.0, _LINE_COST + GOOD) * limit
+        if best is not None and floor >= best[0]:
+            continue
         cap = eff / (sizes[idx] / ref)
-        for nl in range(len(ends), min(len(ends) + 1, limit) + 1):
-            got = _balance(a, ok, cap, nl) if nl > 1 else (_slack_cost(a, cap, ends), ends)
-            if got is None:
-                continue
+        kmin, kmax = len(ends), min(len(ends) + 1, limit)
+        found_k = _balance(a, ok, cap, max(kmin, 2), kmax) if kmax > 1 else {}
+        if kmin == 1:
+            found_k[1] = (_slack_cost(a, cap, ends), ends)
+        for nl, got in found_k.items():
             score = _score(got[0], nl, sizes[idx], sizes[top])
             if best is None or score < best[0] - 1e-12:
                 best = (score, sizes[idx], got[1])
