@@ -177,3 +177,13 @@ def test_an_ellipsis_never_follows_an_opening_bracket():
     lay = fit("Notes on typography for every script (with examples) and more to say", BoxSpec(1100, 60, 60, 1),
               em_measure, "en")
     assert lay.truncated and not lay.lines[-1].text[:-1].rstrip().endswith("(")
+
+
+@pytest.mark.parametrize("width", [900, 1000, 1100])
+def test_no_line_ends_with_an_article_even_when_truncating(width):
+    title = ("How we rebuilt our image pipeline for a global audience: lessons from scaling "
+             "typography, caching and rendering for a billion cards")
+    lay = fit(title, BoxSpec(width, 48, 48, 3), em_measure, "en")
+    assert lay.truncated
+    for line in lay.lines:
+        assert line.text.rstrip("…").split()[-1].lower() not in {"a", "an", "the"}, line.text

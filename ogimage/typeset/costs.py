@@ -42,6 +42,8 @@ _ZH_PARTICLES = frozenset("的之了吗嗎呢吧么麼着著们們")
 _ZH_FUNCTION = frozenset("的之地得是了着著过過吗嗎呢吧")
 # Thai prefixes that make a noun of the word after them: การ ความ ผู้ นัก ชาว ที่.
 _TH_PREFIXES = ("การ", "ความ", "ผู้", "นัก", "ชาว")
+# Articles a line should not end with (they belong to the word after them).
+_ARTICLES = frozenset("a an the le la les un une der die das ein eine el los las".split())
 # Units a number keeps on its line (a space between them is not a break that reads).
 _UNITS = frozenset(
     "% ‰ ms s min h km m cm mm kg g mg t l ml KB MB GB TB PB kB KiB MiB GiB TiB Hz kHz MHz GHz "
@@ -168,6 +170,8 @@ def break_cost(text: str, pos: int, mode: str, scores: dict[int, int] | None) ->
             return BOUND  # Vue 3, Python 3.13, MySQL 8, iOS 18
         if prev_token[-1:].isdigit() and _unit(nxt):
             return BOUND  # 5 GB, 10 ms, 100 %
+        if prev_token.lower() in _ARTICLES:
+            return WEAK_PHRASE  # "… for a | global audience": an article stays with its noun
         return CJK_SPACE if mode != "latin" and any(_han(c) or _kana(c) for c in core[-2:] + b) else NORMAL
     if "\u1000" <= a <= "\u109f" and "\u1000" <= b <= "\u109f":
         return COMPOUND  # a Myanmar syllable boundary: no dictionary, so maybe inside a word

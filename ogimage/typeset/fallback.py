@@ -41,10 +41,11 @@ def _clean_for_ellipsis(t: str) -> str:
 def fallback(text: str, segs, box: BoxSpec, m: Memo, size: float, lang: str) -> TextLayout:
     """Greedy at ``size`` with every line measured whole; truncate with "…" if needed."""
     limit = max(1, max_lines(box, size))
-    ends, hard, pos = [], set(), 0
+    ends, hard, pos, cost = [], set(), 0, {}
     for s in segs:
         pos += len(s.text)
         ends.append(pos)
+        cost[pos] = s.cost
         if s.hard_break:
             hard.add(pos)
     W = box.width
@@ -71,6 +72,8 @@ def fallback(text: str, segs, box: BoxSpec, m: Memo, size: float, lang: str) -> 
                 truncated = True
             break
         q = _last_fitting(cands, lambda q: fits(m(clean(p, q), size), W))
+        if q is not None and cost.get(q, 0.0) >= _COSTLY:
+            q = _cheaper_before(cands, q, cost, lambda q: m(clean(p, q), size) >= _FULL * W)
         if q is None:
             q = _emergency(text, p, cands[0], lambda q: fits(m(clean(p, q), size), W))
         t = clean(p, q)
@@ -121,6 +124,20 @@ def clip_line(line: Line, m: Memo, size: float, W: float) -> Line:
         head = first[:keep].rstrip(_TRAILING_JOINERS)
     text = _clean_for_ellipsis(head).rstrip(K.HANGING) + ELLIPSIS if head else ELLIPSIS
     return Line(text, m(text, size))
+
+
+_COSTLY = 0.35  # a break this costly (costs.WEAK_PHRASE and up: "for a|", "風景|写真") …
+_FULL = 0.8  # … moves back to a cheaper one if that still fills 80 % of the line
+
+
+def _cheaper_before(cands: list[int], q: int, cost: dict[int, float], full: Callable[[int], bool]) -> int:
+    """The last candidate before ``q`` with a cheaper break whose line is still full, else ``q``."""
+    for c in reversed([c for c in cands if c < q]):
+        if not full(c):
+            break
+        if cost.get(c, 0.0) < cost.get(q, 0.0):
+            return c
+    return q
 
 
 def _last_fitting(cands: list[int], ok: Callable[[int], bool]) -> int | None:
