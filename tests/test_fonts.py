@@ -190,7 +190,7 @@ def test_every_major_script_has_a_face_and_is_shaped_with_its_language(book, tex
     from ogimage.typeset import detect_lang
 
     assert detect_lang(text) == lang
-    runs = book.runs(text, "Inter", weight, lang)
+    runs = book.runs_for(text, "Inter", weight, lang)
     assert [r.face.family for r in runs] == [f"Noto Sans {script}"]
     assert runs[0].lang == lang and runs[0].face.weight == weight
     assert book.missing(text) == []

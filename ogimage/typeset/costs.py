@@ -152,12 +152,18 @@ def break_cost(text: str, pos: int, mode: str, scores: dict[int, int] | None) ->
     break itself must already be allowed (UAX #14 + kinsoku); this only ranks the allowed ones.
     """
     score = scores.get(pos) if scores is not None else None
-    core = text[:pos].rstrip()
-    spaced = len(core) < pos
-    if not core:
+    end = pos
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if not end:
         return NORMAL
+    spaced = end < pos
+    start = end
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    core = text[max(0, start - 8):end]  # the last token (and a little before it) is all we read
     a, b = core[-1], text[pos]
-    prev_token = core.split()[-1] if core.split() else ""
+    prev_token = text[start:end]
     if a in PUNCT_END and not (a in ".," and b.isdigit()):
         return CLAUSE if a in "、，,､" else GOOD
     if a in "-‐/–" and not spaced:
