@@ -10,10 +10,11 @@ is what is drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .card import Card
 from .fonts import FontBook, Run
+from .fonts.halt import HALT_END, HALT_START
 from .template import RGBA, Template, TextBox
 from .typeset.layout import BoxSpec, fit
 from .typeset.segment import base_direction, detect_lang
@@ -162,7 +163,9 @@ def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: floa
     placed = []
     for i, ln in enumerate(lines):
         y = top + i * line_h
-        x = box.x + _offset(align, box.width - ln.width)
+        # a line that starts with 「 starts its pen half an em early, so its ink meets the edge
+        trim = book.edge_trims(ln.text, box.family, box.weight, lang, size)[0] if direction == "ltr" else 0.0
+        x = box.x + _offset(align, box.width - ln.width) - trim
         runs = book.runs_for(ln.text, box.family, box.weight, lang, base)
         placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
                                  direction, tuple(runs)))
@@ -176,10 +179,25 @@ def _valign(box: TextBox, y: float, content: float) -> float:
     return y + (slack / 2 if box.valign == "middle" else slack)
 
 
+def _edge_trimmed(book: FontBook, box: TextBox, lang: str) -> Callable[[str, float], float]:
+    """The measurer, less the blank half-em of punctuation at the text's edges (fonts/halt.py):
+    a line is measured as wide as its ink spans, so ``、。：」`` at its end do not skew balance."""
+    measure = book.measurer(box.family, box.weight, lang)
+
+    def trimmed(text: str, size: float) -> float:
+        width = measure(text, size)
+        if text and (text[0] in HALT_START or text[-1] in HALT_END):
+            left, right = book.edge_trims(text, box.family, box.weight, lang, size)
+            width -= left + right
+        return width
+
+    return trimmed
+
+
 def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> PlacedBox:
     spec = BoxSpec(width=box.width, min_size=box.min_size, max_size=box.max_size,
                    max_lines=box.max_lines, line_height=box.line_height, height=box.height)
-    result = fit(text, spec, book.measurer(box.family, box.weight, lang), lang)
+    result = fit(text, spec, _edge_trimmed(book, box, lang), lang)
     line_h = result.line_height
     content = line_h * len(result.lines)
     top = _valign(box, y, content)
