@@ -34,6 +34,8 @@ CASES: list[tuple[str, str, str]] = [  # (template, title, what to look at)
     ("default", "Open Source vs. Closed Source: The New Front Line", "size traded for a break after the colon"),
     ("default", "本当に必要か？新しいMacBook Proレビュー", "break at the ？"),
     ("plain", "新機能を追加\u3000使い方を解説", "U+3000 kept"),
+    ("plain", "「監督付きファインチューニング」は終わるのか。推論モデルとプロセス報酬の最前線",
+     "「 at a line start is not indented (halt)"),
     ("default", "தமிழ் மொழியில் நிரலாக்கம் கற்றுக்கொள்ளுங்கள்", "Tamil: tofu before"),
     ("default", "ሰላም ለዓለም፤ የአማርኛ ፊደል ታሪክ", "Ethiopic: tofu before"),
     ("plain", "👋" + "🏻" * 299, "one cluster wider than the box"),
