@@ -31,19 +31,26 @@ _BIDI_CONTROLS = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
 )
 _SPACES = re.compile(r"\s+")
+_IDEOGRAPHIC_SPACE = "\u3000"
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,4}$")
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 def normalise_text(value: str) -> str:
-    """NFC, no control or bidi-override characters, white space folded and trimmed."""
+    """NFC, no control or bidi-override characters, white space folded and trimmed.
+
+    A run of white space folds to one ASCII space, except a run holding U+3000
+    (ideographic space), which folds to one U+3000: in CJK text it is a full-width gap
+    the author chose, not a space to fold (``新機能を追加　使い方を解説`` keeps it).
+    """
     text = unicodedata.normalize("NFC", value).translate(_BIDI_CONTROLS)
     # Control characters (Cc) other than white space go; white space folds to one space.
     text = "".join(
         ch if not (unicodedata.category(ch) == "Cc" and not ch.isspace()) else ""
         for ch in text
     )
-    return _SPACES.sub(" ", text).strip()
+    fold = lambda m: _IDEOGRAPHIC_SPACE if _IDEOGRAPHIC_SPACE in m.group() else " "
+    return _SPACES.sub(fold, text).strip()
 
 
 def normalise_lang(value: str, field_name: str = "lang") -> str:

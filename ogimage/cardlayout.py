@@ -10,10 +10,11 @@ is what is drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .card import Card
-from .fonts import FontBook
+from .fonts import FontBook, Run
+from .fonts.halt import HALT_END, HALT_START
 from .template import RGBA, Template, TextBox
 from .typeset.layout import BoxSpec, fit
 from .typeset.segment import base_direction, detect_lang
@@ -33,6 +34,7 @@ class PlacedLine:
     y: float
     baseline: float
     direction: str
+    runs: tuple[Run, ...] = ()  # the fallback runs the line is drawn with, in logical order
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,16 @@ class CardLayout:
         """The layout as a JSON-able dict (see README "Layout as JSON")."""
 
         def line(ln: PlacedLine) -> dict[str, Any]:
-            return {"text": ln.text, "width": round(ln.width, 2), "x": round(ln.x, 2), "y": round(ln.y, 2),
-                    "baseline": round(ln.baseline, 2), "direction": ln.direction}
+            out: dict[str, Any] = {
+                "text": ln.text, "width": round(ln.width, 2), "x": round(ln.x, 2), "y": round(ln.y, 2),
+                "baseline": round(ln.baseline, 2), "direction": ln.direction}
+            if ln.runs:
+                main = max(ln.runs, key=lambda r: len(r.text))
+                out["family"] = main.face.family  # the face that draws most of the line
+                out["runs"] = [{"text": r.text, "family": r.face.family, "weight": r.face.weight,
+                                "font": r.face.path.name, "index": r.face.index, "lang": r.lang,
+                                "direction": r.direction} for r in ln.runs]
+            return out
 
         boxes: dict[str, Any] = {}
         for b in self.boxes:
@@ -100,6 +110,9 @@ class CardLayout:
                 "box": {"x": b.x, "y": round(b.y, 2), "width": b.width, "height": round(b.height, 2)},
                 "lines": [line(ln) for ln in b.lines],
             }
+            used = [r.face.family for ln in b.lines for r in ln.runs]
+            if used:
+                entry["families"] = sorted(set(used), key=used.index)  # every face drawing the box
             if b.chips:
                 entry["chips"] = [{"x": round(c.x, 2), "y": round(c.y, 2), "width": round(c.width, 2),
                                    "height": round(c.height, 2), "text": c.line.text} for c in b.chips]
@@ -144,13 +157,18 @@ def _offset(align: str, slack: float) -> float:
 
 
 def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float,
-                 direction: str) -> tuple[PlacedLine, ...]:
+                 direction: str, lang: str, book: FontBook) -> tuple[PlacedLine, ...]:
     align = physical_align(box.align, direction)
+    base = 1 if direction == "rtl" else 0  # as the renderer asks for them (shared cache entry)
     placed = []
     for i, ln in enumerate(lines):
         y = top + i * line_h
-        x = box.x + _offset(align, box.width - ln.width)
-        placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size, direction))
+        # a line that starts with 「 starts its pen half an em early, so its ink meets the edge
+        trim = book.edge_trims(ln.text, box.family, box.weight, lang, size)[0] if direction == "ltr" else 0.0
+        x = box.x + _offset(align, box.width - ln.width) - trim
+        runs = book.runs_for(ln.text, box.family, box.weight, lang, base)
+        placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
+                                 direction, tuple(runs)))
     return tuple(placed)
 
 
@@ -161,15 +179,31 @@ def _valign(box: TextBox, y: float, content: float) -> float:
     return y + (slack / 2 if box.valign == "middle" else slack)
 
 
+def _edge_trimmed(book: FontBook, box: TextBox, lang: str) -> Callable[[str, float], float]:
+    """The measurer, less the blank half-em of punctuation at the text's edges (fonts/halt.py):
+    a line is measured as wide as its ink spans, so ``、。：」`` at its end do not skew balance."""
+    measure = book.measurer(box.family, box.weight, lang)
+
+    def trimmed(text: str, size: float) -> float:
+        width = measure(text, size)
+        if text and (text[0] in HALT_START or text[-1] in HALT_END):
+            left, right = book.edge_trims(text, box.family, box.weight, lang, size)
+            width -= left + right
+        return width
+
+    return trimmed
+
+
 def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> PlacedBox:
     spec = BoxSpec(width=box.width, min_size=box.min_size, max_size=box.max_size,
                    max_lines=box.max_lines, line_height=box.line_height, height=box.height)
-    result = fit(text, spec, book.measurer(box.family, box.weight, lang), lang)
+    result = fit(text, spec, _edge_trimmed(book, box, lang), lang)
     line_h = result.line_height
     content = line_h * len(result.lines)
     top = _valign(box, y, content)
     return PlacedBox(box.name, text, lang, box.family, box.weight, box.color, result.font_size, line_h,
-                     _place_lines(box, result.lines, result.font_size, line_h, top, base_direction(text)),
+                     _place_lines(box, result.lines, result.font_size, line_h, top, base_direction(text),
+                                  lang, book),
                      result.truncated,
                      box.x, y, box.width, box.height if box.height is not None else content)
 

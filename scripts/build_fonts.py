@@ -7,7 +7,9 @@ Sources (install them with apt-get first)::
 
 What it does, idempotently (a file whose bytes would not change is left alone):
 
-* copies Inter Regular/Bold, Noto Sans Arabic/Hebrew/Thai/Devanagari Regular/Bold and
+* copies Inter Regular/Bold, Noto Sans Regular/Bold of each script in ``SCRIPTS``
+  (Arabic, Hebrew, Thai, Devanagari, Bengali, Tamil, Telugu, Kannada, Malayalam,
+  Gujarati, Gurmukhi, Sinhala, Khmer, Lao, Myanmar, Ethiopic, Georgian, Armenian) and
   Noto Color Emoji byte for byte;
 * rebuilds each Noto Sans CJK collection with only its five proportional Sans faces
   (JP, KR, SC, TC, HK), dropping the five Mono faces.  The tables are copied raw (never
@@ -42,13 +44,18 @@ DOC = Path("/usr/share/doc")
 
 LIMIT = 60 * 1000 * 1000  # bytes; the whole bundle must stay under it
 
+# Noto Sans faces of fonts-noto-core, one per script, in the manifest's fallback order.
+SCRIPTS = ("Arabic", "Hebrew", "Thai", "Devanagari",
+           "Bengali", "Tamil", "Telugu", "Kannada", "Malayalam", "Gujarati", "Gurmukhi",
+           "Sinhala", "Khmer", "Lao", "Myanmar", "Ethiopic", "Georgian", "Armenian")
+
 # destination name -> source path, copied as-is
 COPIES: dict[str, Path] = {
     "Inter-Regular.otf": INTER / "Inter-Regular.otf",
     "Inter-Bold.otf": INTER / "Inter-Bold.otf",
     **{
         f"NotoSans{script}-{weight}.ttf": NOTO / f"NotoSans{script}-{weight}.ttf"
-        for script in ("Arabic", "Hebrew", "Thai", "Devanagari")
+        for script in SCRIPTS
         for weight in ("Regular", "Bold")
     },
     "NotoColorEmoji.ttf": NOTO / "NotoColorEmoji.ttf",
@@ -66,9 +73,7 @@ EXPECTED_CJK_NAMES = ("Noto Sans CJK JP", "Noto Sans CJK KR", "Noto Sans CJK SC"
 # licence file -> (Debian package whose copyright holds the OFL text, fonts it covers)
 LICENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "LICENSE-Inter.txt": ("fonts-inter", ("Inter-Regular.otf",)),
-    "LICENSE-NotoSans.txt": ("fonts-noto-core", (
-        "NotoSansArabic-Regular.ttf", "NotoSansHebrew-Regular.ttf",
-        "NotoSansThai-Regular.ttf", "NotoSansDevanagari-Regular.ttf")),
+    "LICENSE-NotoSans.txt": ("fonts-noto-core", tuple(f"NotoSans{s}-Regular.ttf" for s in SCRIPTS)),
     "LICENSE-NotoSansCJK.txt": ("fonts-noto-cjk", ("NotoSansCJK-Regular.ttc",)),
     "LICENSE-NotoColorEmoji.txt": ("fonts-noto-color-emoji", ("NotoColorEmoji.ttf",)),
 }

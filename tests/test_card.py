@@ -15,6 +15,14 @@ def test_normalise_text_nfc_trim_controls_and_bidi_overrides() -> None:
     assert normalise_text(raw) == "Café evil name"
 
 
+def test_normalise_keeps_the_ideographic_space() -> None:
+    # U+3000 is a full-width gap in CJK text, not white space to fold into " ".
+    assert normalise_text("新機能を追加\u3000使い方を解説") == "新機能を追加\u3000使い方を解説"
+    assert normalise_text("新機能を追加 \u3000 使い方") == "新機能を追加\u3000使い方"
+    assert normalise_text("\u3000題\u3000") == "題"
+    assert normalise_text("a \t b") == "a b"
+
+
 def test_normalise_keeps_joiners_for_emoji() -> None:
     family = "👩\u200d👩\u200d👧"
     assert normalise_text(family) == family

@@ -176,6 +176,28 @@ def test_scripts_take_their_family(book, text, family):
     assert [r.face.family for r in book.runs(text, "Inter", "regular", "")] == [family]
 
 
+_NEW_SCRIPTS = [  # bundled for issue #16: each drew tofu before
+    ("বাংলা ভাষা", "Bengali", "bn"), ("தமிழ் மொழி", "Tamil", "ta"), ("తెలుగు భాష", "Telugu", "te"),
+    ("ಕನ್ನಡ ಭಾಷೆ", "Kannada", "kn"), ("മലയാളം ഭാഷ", "Malayalam", "ml"), ("ગુજરાતી ભાષા", "Gujarati", "gu"),
+    ("ਪੰਜਾਬੀ ਭਾਸ਼ਾ", "Gurmukhi", "pa"), ("සිංහල භාෂාව", "Sinhala", "si"), ("ភាសាខ្មែរ", "Khmer", "km"),
+    ("ພາສາລາວ", "Lao", "lo"), ("မြန်မာဘာသာ", "Myanmar", "my"), ("የአማርኛ ፊደል", "Ethiopic", "am"),
+    ("ქართული ენა", "Georgian", "ka"), ("Հայերեն լեզու", "Armenian", "hy"),
+]
+
+
+@pytest.mark.parametrize(("text", "script", "lang"), _NEW_SCRIPTS)
+@pytest.mark.parametrize("weight", ["regular", "bold"])
+def test_every_major_script_has_a_face_and_is_shaped_with_its_language(book, text, script, lang, weight):
+    from ogimage.typeset import detect_lang
+
+    assert detect_lang(text) == lang
+    runs = book.runs_for(text, "Inter", weight, lang)
+    assert [r.face.family for r in runs] == [f"Noto Sans {script}"]
+    assert runs[0].lang == lang and runs[0].face.weight == weight
+    assert book.missing(text) == []
+    assert book.measurer("Inter", weight, lang)(text, 40) > 0
+
+
 def test_spaces_and_punctuation_stay_in_the_current_run(book):
     runs = book.runs("강화 학습: 수학과, 코딩", "Inter", "regular", "ko")
     assert len(runs) == 1

@@ -125,9 +125,9 @@ def test_emoji_cluster_never_split_and_wide_grapheme_documented():
     family = "👨‍👩‍👧‍👦"
     lay = fit(family * 3, BoxSpec(150, 100, 100, 3), em_measure)
     assert texts(lay) == [family] * 3
-    # a single grapheme wider than the box still gets its own line (documented exception)
-    lay = fit(family, BoxSpec(50, 100, 100, 1), em_measure)
-    assert texts(lay) == [family] and lay.lines[0].width > 50
+    # a single grapheme wider than the box is clipped: here nothing of it fits beside "…"
+    lay = fit(family, BoxSpec(80, 100, 100, 1), em_measure)
+    assert texts(lay) == ["…"] and lay.truncated and lay.lines[0].width <= 80
 
 
 def test_measure_called_sparingly():
@@ -150,3 +150,40 @@ def test_lang_reported():
 def test_line_type():
     lay = fit("abc", BoxSpec(500, 10, 20, 1), em_measure)
     assert lay.lines == (Line("abc", em_measure("abc", 20)),)
+
+
+def test_an_ideographic_space_is_a_break_that_hangs_and_is_kept_inside_a_line() -> None:
+    from typeset_measures import em_measure
+
+    text = "新機能を追加\u3000使い方を解説"
+    wide = fit(text, BoxSpec(1400, 100, 100, 3), em_measure, "ja")
+    assert [ln.text for ln in wide.lines] == [text]
+    narrow = fit(text, BoxSpec(800, 100, 100, 3), em_measure, "ja")
+    assert [ln.text for ln in narrow.lines] == ["新機能を追加", "使い方を解説"]
+
+
+_LONG_EN = ("A practical guide to building a fast and reliable image service for the open web with "
+            "Python, HarfBuzz and a careful eye for a good line")
+
+
+@pytest.mark.parametrize(("width", "end"), [(800, "building a fast…"), (1150, "image service…")])
+def test_an_ellipsis_never_follows_an_article_a_preposition_or_a_conjunction(width, end):
+    # before: "…building a fast and…", "…image service for the…"
+    lay = fit(_LONG_EN, BoxSpec(width, 60, 60, 2), em_measure, "en")
+    assert lay.truncated and lay.lines[-1].text.endswith(end)
+
+
+def test_an_ellipsis_never_follows_an_opening_bracket():
+    lay = fit("Notes on typography for every script (with examples) and more to say", BoxSpec(1100, 60, 60, 1),
+              em_measure, "en")
+    assert lay.truncated and not lay.lines[-1].text[:-1].rstrip().endswith("(")
+
+
+@pytest.mark.parametrize("width", [900, 1000, 1100])
+def test_no_line_ends_with_an_article_even_when_truncating(width):
+    title = ("How we rebuilt our image pipeline for a global audience: lessons from scaling "
+             "typography, caching and rendering for a billion cards")
+    lay = fit(title, BoxSpec(width, 48, 48, 3), em_measure, "en")
+    assert lay.truncated
+    for line in lay.lines:
+        assert line.text.rstrip("…").split()[-1].lower() not in {"a", "an", "the"}, line.text

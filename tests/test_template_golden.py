@@ -1,4 +1,4 @@
-"""Golden line breaks of every sample title on the plain and default templates, with the real fonts.
+"""Golden line breaks of every sample title on every bundled template (plain, default, light), with the real fonts.
 
 tests/golden/templates.tsv holds the breaks a typesetter accepts (``▁`` at each break);
 rows marked ``xfail: why`` are where the engine still disagrees (strict: they flag when fixed).
@@ -43,6 +43,6 @@ def test_title_breaks(engine, template: str, lang: str, expected: str) -> None:
 
 def test_every_sample_title_has_a_golden_row_per_template() -> None:
     rows = [p.values for p in _rows()]
-    for template in ("plain", "default"):
+    for template in ("plain", "default", "light"):
         covered = {_title(expected) for t, _, expected in rows if t == template}
         assert covered == {title for _, title in sample_titles()}

@@ -20,7 +20,7 @@ from typeset_measures import em_measure
 
 GOLDEN = Path(__file__).parent / "golden"
 LANGS = {"ja": "ja", "zh-Hans": "zh-Hans", "zh-Hant": "zh-Hant", "ko": "ko", "th": "th",
-         "en": "en", "mixed": None}
+         "en": "en", "mixed": None, "scripts": None}
 
 
 def _cases():

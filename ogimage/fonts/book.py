@@ -23,6 +23,7 @@ from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
 from .objects import FontObjects
 from .pieces import split_pieces
+from .halt import HaltTrims
 from .shaping import Shaper
 from .shaping import available as shaping_available
 from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
@@ -89,6 +90,7 @@ class FontBook:
         engine = self.layout_engine()
         # Measure with HarfBuzz directly when Pillow shapes with it too (raqm): same shaper, 20x less set-up.
         self._shaper = Shaper() if engine == "raqm" and shaping_available() else None
+        self._halt = HaltTrims(self._shaper, self._runs_cached)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -368,6 +370,10 @@ class FontBook:
             except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
                 log.debug("raqm could not lay out %r; measuring without shaping", text)
         return sum(_plain_length(font, c) for c in text)
+
+    def edge_trims(self, text: str, family: str, weight: str, lang: str, size: float) -> tuple[float, float]:
+        """(left, right) px of blank half-em that JLREQ drops at a line's edges (fonts/halt.py)."""
+        return self._halt.trims(text, family, weight, lang, size)
 
     def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:
         """``measure(text, size) -> px``: the advance of ``text`` as it will be drawn.

@@ -60,19 +60,35 @@ class Shaper:
                     self._fonts[key] = font
         return font
 
-    def _shape(self, face: Face, size: float, text: str, direction: str, lang: str) -> Any:
+    def _shape(self, face: Face, size: float, text: str, direction: str, lang: str,
+               features: dict[str, bool] | None = None) -> Any:
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()
         buf.direction = direction
         if lang:
             buf.language = lang
-        hb.shape(self._font(face, size), buf, None)
+        hb.shape(self._font(face, size), buf, features)
         return buf
 
-    def advance(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
-        """The advance of ``text`` shaped in one run at ``size`` px."""
-        return sum(p.x_advance for p in self._shape(face, size, text, direction, lang).glyph_positions) / 64
+    def advance(self, face: Face, size: float, text: str, direction: str, lang: str,
+                features: dict[str, bool] | None = None) -> float:
+        """The advance of ``text`` shaped in one run at ``size`` px (with OpenType ``features``
+        on or off, e.g. ``{"halt": True}``; the font's defaults otherwise)."""
+        positions = self._shape(face, size, text, direction, lang, features).glyph_positions
+        return sum(p.x_advance for p in positions) / 64
+
+    def blank_sides(self, face: Face, size: float, char: str, lang: str) -> tuple[float, float]:
+        """(left, right) px between ``char``'s advance box and its ink, shaped alone."""
+        buf = self._shape(face, size, char, "ltr", lang)
+        font = self._font(face, size)
+        if len(buf.glyph_infos) != 1:
+            return 0.0, 0.0
+        ext = font.get_glyph_extents(buf.glyph_infos[0].codepoint)
+        advance = buf.glyph_positions[0].x_advance
+        if ext is None or ext.width <= 0:
+            return 0.0, 0.0
+        return max(0, ext.x_bearing) / 64, max(0, advance - ext.x_bearing - ext.width) / 64
 
     def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
         """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when

@@ -21,7 +21,17 @@ NO_START = frozenset(
     + "ｧｨｩｪｫｬｭｮｯｰ"
 )
 
-NO_END = frozenset("([｛〔〈《「『【〘〖〝‘“｟«" "([{（［｢‹")
+import unicodedata as _ud
+
+# Every opening (Ps) and closing (Pe) bracket of the blocks titles use, beyond the lists
+# above (UAX #14 OP and CL: ⁅ ⁽ ₍ 〈 ❨ ⟦ ⦃ ⸢ ﹙ …).
+_BRACKET_BLOCKS = ((0x0F3A, 0x0F3D), (0x169B, 0x169C), (0x2000, 0x2E7F), (0x3000, 0x303F),
+                   (0xFE10, 0xFE6F), (0xFF00, 0xFF65))
+_PS = frozenset(chr(c) for lo, hi in _BRACKET_BLOCKS for c in range(lo, hi + 1) if _ud.category(chr(c)) == "Ps")
+_PE = frozenset(chr(c) for lo, hi in _BRACKET_BLOCKS for c in range(lo, hi + 1) if _ud.category(chr(c)) == "Pe")
+NO_START = NO_START | _PE
+
+NO_END = frozenset("([｛〔〈《「『【〘〖〝‘“｟«" "([{（［｢‹") | _PS
 
 # Inseparable (UAX #14 IN): no break before them, so they never start a line.
 INSEPARABLE = frozenset("…‥")

@@ -7,24 +7,23 @@ and scaled linearly, only to *choose* a size and breaks; every final line is the
 as a whole string, and if one is too wide the search runs again with a tighter width, and
 finally falls back to a greedy layout measured line by line.
 
-Guarantee: each line's measured width is <= ``box.width``, except a line holding a single
-grapheme that alone is wider than the box (nothing can be done about it).
+Guarantee: each line's measured width is <= ``box.width``. A single grapheme cluster wider
+than the box (👋 with 299 skin-tone modifiers, a long conjunct chain) is clipped with "…"
+at the minimum size (fallback.clip_line), by whole clusters and then by code points.
 """
 
 from __future__ import annotations
 
 
 from . import kinsoku as K
+from .costs import GOOD
 from .box import ELLIPSIS, BoxSpec, Line, Measure, Memo, TextLayout, candidate_sizes, fits, max_lines
 from .fallback import fallback
 from .segment import detect_lang, graphemes, segments, split_points
 
 __all__ = ["ELLIPSIS", "BoxSpec", "Line", "Measure", "TextLayout", "fit"]
 
-# DP costs, in units of (slack / width)^2.
-_PEN_BREAK = 0.1  # any break not after punctuation: prefer breaking after 、。，: etc.
-_PEN_HYPHEN = 0.15  # break after a hyphen or slash inside a word
-_PUNCT_END = frozenset("、。，．・：；？！‼⁇⁈⁉,.:;!?)]}）］｝〕〉》」』】〙〗〟’”｠»―—–")
+# DP costs, in units of (slack / width)^2; a unit's own break cost is Segment.cost.
 _PEN_TIER = {1: 0.5, 2: 1.0, 3: 50.0}  # emergency breaks inside a unit
 _PEN_STUB = 20.0  # last line of 1-2 graphemes or one short word
 
@@ -49,11 +48,7 @@ class _Atoms:
             tail = seg.text[len(core):]
             wc = m(core, ref)
             self.unit_w.append(wc)
-            last = core[-1:]
-            if last in K.BREAK_AFTER and not tail:
-                pen = _PEN_HYPHEN
-            else:
-                pen = 0.0 if last in _PUNCT_END else _PEN_BREAK
+            pen = seg.cost  # what a break after this unit costs (typeset/costs.py)
             pieces = [core]
             tiers: list[int] = []
             if wc > width and len(core) > 1:
@@ -77,6 +72,11 @@ class _Atoms:
         self.prefix = [0.0]
         for w in self.wf:
             self.prefix.append(self.prefix[-1] + w)
+        # sentence ends before atom k (a line that runs across one pays _RUN_ACROSS)
+        self.ends_before = [0]
+        for k in range(self.n):
+            good = self.pen[k] is not None and self.pen[k] <= GOOD and not self.hard[k]
+            self.ends_before.append(self.ends_before[-1] + good)
 
     @staticmethod
     def _split(core: str, ref: float, width: float, m: Memo) -> tuple[list[str], list[int]]:
@@ -145,17 +145,23 @@ def _stub(a: _Atoms, i: int, j: int) -> bool:
         "\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for ch in line)
 
 
-def _balance(a: _Atoms, ok: list[bool], cap: float, nlines: int) -> list[int]:
-    """Among breaks into exactly nlines lines, minimise the sum of squared slack + penalties."""
+def _balance(a: _Atoms, ok: list[bool], cap: float, kmin: int,
+             kmax: int) -> dict[int, tuple[float, list[int]]]:
+    """For each line count k in [kmin, kmax], the breaks into exactly k lines that minimise
+    the sum of squared slack + break costs: {k: (cost, the index of each line's last atom)}
+    (a k with no such layout is absent). One dynamic programme serves every k.
+    """
     n, inf = a.n, float("inf")
-    best = [[inf] * (n + 1) for _ in range(nlines + 1)]
-    back = [[-1] * (n + 1) for _ in range(nlines + 1)]
+    best = [[inf] * (kmax + 1) for _ in range(n + 1)]  # best[j][k]: atoms < j in k lines
+    back = [[-1] * (kmax + 1) for _ in range(n + 1)]
     best[0][0] = 0.0
     for j in range(1, n + 1):  # a line ends after atom j-1
         e = j - 1
         if j < n and not ok[e]:
             continue
         end_par = j == n or a.hard[e]
+        here, here_back = best[j], back[j]
+        brk = (a.pen[e] or 0.0) if j < n and not a.hard[e] else 0.0
         for i in range(e, -1, -1):  # the line is atoms i..e
             if i < e and a.hard[i]:
                 break
@@ -165,37 +171,48 @@ def _balance(a: _Atoms, ok: list[bool], cap: float, nlines: int) -> list[int]:
             if i > 0 and not ok[i - 1]:
                 continue
             slack = (cap - w) / cap
-            cost = slack * slack + ((a.pen[e] or 0.0) if j < n and not a.hard[e] else 0.0)
+            cost = slack * slack + brk
+            cost += _RUN_ACROSS * (a.ends_before[e] - a.ends_before[i])  # 。？： inside the line
             if end_par and i > 0 and not a.hard[i - 1] and _stub(a, i, e):
                 cost += _PEN_STUB
-            row_prev = [best[k][i] for k in range(nlines)]
-            for k in range(1, nlines + 1):
-                c = row_prev[k - 1] + cost
-                if c < best[k][j]:
-                    best[k][j] = c
-                    back[k][j] = i
-    if best[nlines][n] == inf:
-        raise ValueError("no balanced layout")
-    ends, j = [], n
-    for k in range(nlines, 0, -1):
-        ends.append(j - 1)
-        j = back[k][j]
-    return ends[::-1]
+            prev = best[i]
+            for k in range(1, kmax + 1):
+                c = prev[k - 1] + cost
+                if c < here[k]:
+                    here[k] = c
+                    here_back[k] = i
+    out = {}
+    for k in range(kmin, kmax + 1):
+        if best[n][k] == inf:
+            continue
+        ends, j = [], n
+        for kk in range(k, 0, -1):
+            ends.append(j - 1)
+            j = back[j][kk]
+        out[k] = (best[n][k], ends[::-1])
+    return out
 
 
 # ---------------------------------------------------------------- public API
 
 def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> TextLayout:
-    """Lay ``text`` out at the largest whole-px size in [min_size, max_size] that fits.
+    """Lay ``text`` out at the best whole-px size in [min_size, max_size] and the best breaks.
 
-    Lines are balanced (similar widths, no stub last line) among the breaks giving the
-    fewest lines. At ``min_size``, text that still does not fit is cut at a break
-    opportunity and ended with "…" (``truncated=True``). Empty text gives zero lines.
+    Sizes and breaks are scored together (:func:`_search`): the largest size that fits and
+    sizes down to 15 % smaller, each with its fewest lines and one more, balanced (similar
+    widths, no stub last line); a layout's score adds its break costs (typeset/costs.py:
+    after 。？：is good, inside a compound bad), its evenness, a little per extra line and a
+    little per px smaller, and a line running across a sentence end pays. At ``min_size``,
+    text that still does not fit is cut at a break opportunity and ended with "…"
+    (``truncated=True``), never after an article, a preposition or an opening bracket.
+    Empty text gives zero lines.
 
-    Edge cases: a single grapheme wider than the box gets a line of its own anyway (the
-    only way a line exceeds ``box.width``); if ``box.height`` leaves room for no line even
+    Edge cases: a single grapheme cluster wider than the box is clipped with "…" (no line
+    ever exceeds ``box.width`` unless "…" alone does); if ``box.height`` leaves room for no line even
     at ``min_size``, one line is still set; spaces at line edges are dropped; "\n" (and
     the other UAX #14 mandatory breaks) force a break and count against ``max_lines``.
+    Cost: a handful of balancing passes, each O(units^2 * lines), plus one measure per unit
+    and per final line.
     """
     text = text.rstrip(K.HANGING)
     lang = lang or detect_lang(text)
@@ -241,7 +258,13 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
 
 def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
             ref: float, strict: bool) -> tuple[float, list[int]] | None:
-    """Largest size whose greedy line count fits (binary search), then balanced breaks."""
+    """The best layout over sizes and breaks together (see :func:`_score`).
+
+    The largest size whose greedy line count fits (binary search), then a few sizes down
+    to ``_SIZE_RANGE`` below it, each with its fewest lines and one more: balanced breaks
+    at each, scored by break costs, evenness, line count and size. Cost: up to
+    ``2 * _SIZE_STEPS`` balancing passes, each O(atoms^2 * lines).
+    """
     def attempt(size: float):
         scale = size / ref
         limit = max_lines(box, size)
@@ -251,7 +274,7 @@ def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
         ends = _greedy(a, ok, eff / scale)
         if ends is None or len(ends) > limit:
             return None
-        return ok, ends
+        return ok, ends, limit
 
     lo, hi, found = 0, len(sizes) - 1, None
     while lo <= hi:
@@ -263,7 +286,55 @@ def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,
             found, lo = (mid, r), mid + 1
     if found is None:
         return None
-    idx, (ok, ends) = found
-    size = sizes[idx]
-    ends = _balance(a, ok, eff / (size / ref), len(ends)) if len(ends) > 1 else ends
-    return size, ends
+    top, first = found
+    best: tuple[float, float, list[int]] | None = None
+    for idx in _size_candidates(sizes, top):
+        r = first if idx == top else attempt(sizes[idx])
+        if r is None:
+            continue
+        ok, ends, limit = r
+        # no layout at this size can beat the best so far: its size cost alone exceeds it
+        floor = _SIZE_COST * (sizes[top] - sizes[idx]) / sizes[top] + min(0.0, _LINE_COST + GOOD) * limit
+        if best is not None and floor >= best[0]:
+            continue
+        cap = eff / (sizes[idx] / ref)
+        kmin, kmax = len(ends), min(len(ends) + 1, limit)
+        found_k = _balance(a, ok, cap, max(kmin, 2), kmax) if kmax > 1 else {}
+        if kmin == 1:
+            found_k[1] = (_slack_cost(a, cap, ends), ends)
+        for nl, got in found_k.items():
+            score = _score(got[0], nl, sizes[idx], sizes[top])
+            if best is None or score < best[0] - 1e-12:
+                best = (score, sizes[idx], got[1])
+    assert best is not None  # the top size itself always gives a layout
+    return best[1], best[2]
+
+
+# Scoring layouts over sizes and line counts (units of the balancer's cost).
+_SIZE_RANGE = 0.15  # look at sizes down to 15 % below the largest that fits, no further
+_SIZE_STEPS = 5  # at most this many sizes (the largest included)
+_SIZE_COST = 2.5  # per 100 % smaller: 6 % smaller costs 0.15, a little more than one plain break
+_LINE_COST = 0.1  # each extra line: more lines only to avoid a bad break
+_RUN_ACROSS = 0.3  # a line of several that runs across a sentence or title end (。？：——)
+
+
+def _size_candidates(sizes: list[float], top: int) -> list[int]:
+    """Indices of the largest fitting size and a few evenly spaced smaller ones."""
+    floor = sizes[top] * (1 - _SIZE_RANGE)
+    low = top
+    while low > 0 and sizes[low - 1] >= floor:
+        low -= 1
+    span = top - low
+    if span < _SIZE_STEPS:
+        return list(range(top, low - 1, -1))
+    return sorted({top - round(k * span / (_SIZE_STEPS - 1)) for k in range(_SIZE_STEPS)}, reverse=True)
+
+
+def _slack_cost(a: _Atoms, cap: float, ends: list[int]) -> float:
+    slack = (cap - a.width(0, ends[0])) / cap
+    return slack * slack
+
+
+def _score(cost: float, nlines: int, size: float, top: float) -> float:
+    """A layout's score: breaks and evenness, plus a little for each extra line and smaller size."""
+    return cost + _LINE_COST * (nlines - 1) + _SIZE_COST * (top - size) / top

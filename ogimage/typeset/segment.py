@@ -4,18 +4,24 @@ Break opportunities follow a compact, table-driven subset of UAX #14 (spaces, hy
 slashes, ideographs, glue, mandatory breaks), tightened by JLREQ kinsoku (see kinsoku.py).
 Japanese and Chinese break only between BudouX phrases, Thai between BudouX words; a
 Latin word or a katakana run inside CJK text is never cut even if BudouX would.
-Korean breaks at spaces only (keep-all).
+Korean breaks at spaces only (keep-all). Each unit carries the cost of a line break
+after it (costs.py: a clause end is good, a phrase boundary fine, a break inside a
+compound, between a name and its number or before a Chinese particle bad), which the
+balancer weighs against evenness.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Collection
 
 import regex
 
 from . import kinsoku as K
+from .costs import NORMAL, adjust_scores, break_cost, phrase_scores
+from .lang import HANGUL, KATAKANA, detect_lang, in_ranges
 
 _GRAPHEME = regex.compile(r"\X")
 _PICTO = regex.compile(r"\p{Extended_Pictographic}")
@@ -27,6 +33,7 @@ class Segment:
 
     text: str
     hard_break: bool = False  # a mandatory break follows
+    cost: float = field(default=NORMAL, compare=False)  # of a line break after it (costs.py)
 
 
 def graphemes(text: str) -> list[str]:
@@ -37,54 +44,10 @@ def graphemes(text: str) -> list[str]:
 # ---------------------------------------------------------------- scripts and language
 
 def _in(cp: int, *ranges: tuple[int, int]) -> bool:
-    return any(lo <= cp <= hi for lo, hi in ranges)
+    return in_ranges(cp, ranges)
 
 
-_KANA = ((0x3041, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
-_HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
-_HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
-_KATAKANA = ((0x30A1, 0x30FA), (0x30FC, 0x30FC), (0x31F0, 0x31FF), (0xFF66, 0xFF9D))
-_SCRIPTS = (
-    ("th", ((0x0E00, 0x0E7F),)),
-    ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
-    ("he", ((0x0590, 0x05FF), (0xFB1D, 0xFB4F))),
-    ("hi", ((0x0900, 0x097F),)),
-    ("ru", ((0x0400, 0x052F),)),
-    ("el", ((0x0370, 0x03FF), (0x1F00, 0x1FFF))),
-)
-# Common characters whose simplified and traditional forms differ (pairs, same order).
-_SIMP = "这们来个为说时会对发过还学国经动两没开关长现实问题间种让从见进东义与产业应当边头样认请员给级变听总红单结数条识观运难达门华专务机构设计网页库战传统导体湾压缩术综习领赶闭据吗创试验键异维护稳软显标准语词汇读写钱银买卖层态势龙马鸟鱼车轮飞电话线处图书馆历简"
-_TRAD = "這們來個為說時會對發過還學國經動兩沒開關長現實問題間種讓從見進東義與產業應當邊頭樣認請員給級變聽總紅單結數條識觀運難達門華專務機構設計網頁庫戰傳統導體灣壓縮術綜習領趕閉據嗎創試驗鍵異維護穩軟顯標準語詞彙讀寫錢銀買賣層態勢龍馬鳥魚車輪飛電話線處圖書館歷簡"
-_SIMP_ONLY = frozenset(s for s, t in zip(_SIMP, _TRAD) if s != t)
-_TRAD_ONLY = frozenset(t for s, t in zip(_SIMP, _TRAD) if s != t)
-
-
-def detect_lang(text: str) -> str:
-    """A BCP 47-ish guess: kana -> ja, hangul -> ko, Han -> zh-Hans/zh-Hant, else by script."""
-    han = simp = trad = 0
-    counts: dict[str, int] = {}
-    for ch in text:
-        cp = ord(ch)
-        if cp < 0x0370:
-            continue
-        if _in(cp, *_KANA):
-            return "ja"
-        if _in(cp, *_HANGUL):
-            return "ko"
-        if _in(cp, *_HAN):
-            han += 1
-            simp += ch in _SIMP_ONLY
-            trad += ch in _TRAD_ONLY
-            continue
-        for lang, ranges in _SCRIPTS:
-            if _in(cp, *ranges):
-                counts[lang] = counts.get(lang, 0) + 1
-                break
-    if han:
-        return "zh-Hant" if trad > simp else "zh-Hans"
-    if counts:
-        return max(counts, key=counts.__getitem__)
-    return "en"
+_HANGUL, _KATAKANA = HANGUL, KATAKANA
 
 
 def base_direction(text: str) -> str:
@@ -159,36 +122,16 @@ def _classify(g: str) -> tuple[int, int]:
 
 # ---------------------------------------------------------------- BudouX
 
+# Viramas, Khmer coeng, Myanmar stacker and ZWJ: the cluster after them joins the one before.
+_JOINERS = frozenset("\u094d\u09cd\u0a4d\u0acd\u0b4d\u0bcd\u0c4d\u0ccd\u0d4d\u0dca\u17d2\u1039\u200d")
+_CLAUSE_END = frozenset("。！？：；、，―—‼⁇⁈⁉")
 _ZH_NUMERALS = frozenset("一二两兩三四五六七八九十百千万萬几幾这這那哪每某各半")
 _ZH_CLASSIFIERS = frozenset("个個位种種件条條项項篇本次场場款家只隻张張台臺部份些点點步层層句段")
-
-@lru_cache(maxsize=None)
-def _parser(mode: str):  # loaded once, lazily
-    import budoux
-
-    return {
-        "ja": budoux.load_default_japanese_parser,
-        "zh-Hans": budoux.load_default_simplified_chinese_parser,
-        "zh-Hant": budoux.load_default_traditional_chinese_parser,
-        "th": budoux.load_default_thai_parser,
-    }[mode]()
-
-
-def _phrase_bounds(text: str, mode: str) -> set[int] | None:
-    chunks = _parser(mode).parse(text)
-    if "".join(chunks) != text:  # never trust a model that loses characters
-        return None
-    bounds, pos = set(), 0
-    for ch in chunks:
-        pos += len(ch)
-        bounds.add(pos)
-    return bounds
-
 
 # ---------------------------------------------------------------- break opportunities
 
 def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
-            bounds: set[int] | None) -> list[int]:
+            bounds: Collection[int] | None) -> list[int]:
     """For each gap after grapheme i: 0 no break, 1 break allowed, 2 mandatory break."""
     n = len(gs)
     out = [0] * n
@@ -225,12 +168,25 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
                 continue
             if zh and gs[i] in _ZH_NUMERALS and gs[i + 1] in _ZH_CLASSIFIERS:
                 continue  # numeral + classifier (一个, 這個) is one word; BudouX may cut it
-            out[i] = 1 if bounds is None or pos in bounds else 0
+            # after a sentence or clause end (。！？：、，——) a break is always there, even
+            # where BudouX joined the two phrases (it cuts less than a typesetter would)
+            out[i] = 1 if bounds is None or pos in bounds or gs[i] in _CLAUSE_END else 0
         elif a_cls == ID or b_cls == ID:
             out[i] = 1
         elif a_cls == BA and not (b_fl & NUM) and mode in ("latin", "th"):
             out[i] = 1
+        elif _myanmar_syllable_start(gs[i], gs[i + 1]):
+            out[i] = 1
     return out
+
+
+def _myanmar_syllable_start(a: str, b: str) -> bool:
+    """Does a Myanmar syllable start at ``b`` (a consonant or independent vowel that is not
+    a coda: no asat or stacker in its cluster, no stacker ending ``a``)? Myanmar has no
+    spaces between words; with no dictionary, syllables are where it breaks."""
+    if not ("\u1000" <= a[-1] <= "\u109f" and ("\u1000" <= b[0] <= "\u1021" or "\u1023" <= b[0] <= "\u102a")):
+        return False
+    return a[-1] != "\u1039" and "\u103a" not in b and "\u1039" not in b
 
 
 def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
@@ -239,15 +195,17 @@ def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
     mode = _mode(lang or detect_lang(text))
     gs = graphemes(text)
     classes = [_classify(g) for g in gs]
-    bounds = None
+    scores = None
     if mode != "latin" and any(c[0] == (TH if mode == "th" else ID) for c in classes):
-        bounds = _phrase_bounds(text, mode)
-    brk = _breaks(gs, classes, mode, bounds)
+        scores = adjust_scores(text, mode, phrase_scores(text, mode))
+    brk = _breaks(gs, classes, mode, None if scores is None else scores.keys())
     segs, start, pos = [], 0, 0
     for i, g in enumerate(gs):
         pos += len(g)
         if brk[i] or i == len(gs) - 1:
-            segs.append(Segment(text[start:pos], brk[i] == 2 or classes[i][0] == BK))
+            hard = brk[i] == 2 or classes[i][0] == BK
+            cost = break_cost(text, pos, mode, scores) if pos < len(text) and not hard else 0.0
+            segs.append(Segment(text[start:pos], hard, cost))
             start = pos
     return tuple(segs)
 
@@ -282,9 +240,10 @@ def split_points(text: str) -> list[tuple[int, int]]:
             last = a  # the grapheme that would end the line
         if b_cls in (SP, BK) or a_cls == BK:
             continue  # spaces hang at the end of the line; never start one with them
-        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls):
-            tier = 3
-        elif a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA:
+        if not K.can_end(last) or not K.can_start(b) or GL in (a_cls, b_cls) or a[-1] in _JOINERS:
+            tier = 3  # (after a virama, coeng or ZWJ the next consonant belongs to this one)
+        elif (a[0] in "/-_.?&=・‐–—" or (a_cls == ID) != (b_cls == ID) or (a_fl ^ b_fl) & KATA
+              or "\u0ec0" <= b[0] <= "\u0ec4"):  # a Lao preposed vowel starts a syllable
             tier = 1
         else:
             tier = 2
