@@ -25,7 +25,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -35,8 +35,8 @@ from cachetools import LRUCache
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
 from .errors import OverloadedError, TemplateNotFound
-from .formats import normalise_format
-from .metrics import Metrics
+from .formats import normalise_format, split_suffix
+from .metrics import Metrics, NoMetrics
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -49,9 +49,45 @@ T = TypeVar("T")
 # URLs -> content keys remembered, bounded by their size: a URL may carry up to
 # 16 KiB of query (ignored parameters included), and its card holds the decoded text.
 RESOLVED_BYTES = 8 << 20
-_RESOLVED_OVERHEAD = 1024  # card, key, headers and the entry itself, beyond the URL's text
+_RESOLVED_OVERHEAD = 1024  # card, key, ETag and the entry itself, beyond the URL's text
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRequest:
+    """What an image (or layout) URL asks for, as the edge parsed it.
+
+    ``template`` is the path segment (it may end in ``.png``, ``.jpg``, ``.webp``);
+    ``fields`` every query parameter (card fields, ``format``; others are ignored);
+    ``versioned``: the URL is signed or carries ``v`` (its answer may be immutable)."""
+
+    template: str
+    fields: Mapping[str, str]
+    versioned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What an image URL resolves to: card, format, content key, ETag, content type.
+
+    The service remembers these per URL (:meth:`Service.resolved`); the edges build
+    their headers from them (nothing here is HTTP bytes)."""
+
+    card: Card
+    fmt: str
+    key: str
+    etag: str
+    content_type: str
+    versioned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImageAnswer:
+    """The answer to one image request: its resolution, and the image unless the client's copy is current."""
+
+    resolved: Resolved
+    rendered: Rendered | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +133,7 @@ class Service:
         self,
         engine: Engine,
         settings: Settings | None = None,
-        metrics: Metrics | None = None,
+        metrics: Metrics | NoMetrics | None = None,
     ) -> None:
         self.engine = engine
         # The engine module's renderer version and formats; a stand-in engine
@@ -208,15 +244,50 @@ class Service:
 
     # -- async path (server) --------------------------------------------------
 
+    async def answer(
+        self,
+        token: Hashable,
+        parse: Callable[[], ImageRequest],
+        current: Callable[[str], bool] | None = None,
+    ) -> ImageAnswer:
+        """One call per image request: what the URL names, then its image (or "not modified").
+
+        ``token`` identifies the URL (the HTTP edge passes its path and raw query);
+        ``parse()`` turns it into an :class:`ImageRequest` (the edge's query parsing and
+        signature check) and runs only for a token not seen before: resolving a URL to a
+        content key is most of a cache hit's work, and depends only on the URL (see
+        :meth:`resolved`). ``current(etag)`` says whether the client's copy is current
+        (``If-None-Match``): then the answer has no image and no cache is touched.
+        Raises the typed errors of :meth:`resolve` and :meth:`image`.
+        """
+        resolved: Resolved = self.resolved(token, lambda: self.resolve(parse()))
+        if current is not None and current(resolved.etag):
+            return ImageAnswer(resolved, None)
+        return ImageAnswer(resolved, await self.image(resolved.card, resolved.fmt, resolved.key))
+
+    def resolve(self, request: ImageRequest) -> Resolved:
+        """The card, format and content key an image request names (no memo, no image).
+
+        Raises :class:`CardError` (a field, ``format``), :class:`TemplateNotFound`."""
+        name, fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        card = self.card(request.fields, name)
+        key = self.key(card, fmt)
+        return Resolved(card, fmt, key, etag_for(key), self.formats[fmt], request.versioned)
+
+    async def layout_of(self, request: ImageRequest) -> dict[str, Any]:
+        """The layout JSON of the card an image request names (as :meth:`layout`)."""
+        name, _fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        return await self.layout(self.card(request.fields, name))
+
+    # -- memory -> disk -> render, once for both paths ---------------------------
+
     async def image(self, card: Card, fmt: str = "png", key: str | None = None) -> Rendered:
         """The encoded image of ``card``: memory, else disk, else one shared render."""
         if key is None:
             key = self.key(card, fmt)
-        hit = self.memory.get(key)
+        hit = self._memory_get(key)
         if hit is not None:
-            self.metrics.hit["memory"].inc()
-            return hit.at("memory")
-        self.metrics.miss["memory"].inc()
+            return hit
         fut = self._inflight.get(key)
         if fut is None:
             fut = asyncio.ensure_future(self._fill(key, card, fmt))
@@ -225,6 +296,22 @@ class Service:
         # shield: a cancelled request must not cancel the fill the others await.
         return await asyncio.shield(fut)
 
+    def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
+        """The synchronous equivalent of :meth:`image`, for the CLI and batch (no bound, no
+        single-flight): the same caches, key and steps, run on the calling thread."""
+        key = self.key(card, fmt)
+        hit = self._memory_get(key)
+        if hit is not None:
+            return hit
+        steps = self._steps(key, card, fmt)
+        result: Any = None
+        try:
+            while True:
+                _kind, work = steps.send(result)
+                result = work()
+        except StopIteration as done:
+            return done.value
+
     def _fill_done(self, key: str, fut: asyncio.Future[Rendered]) -> None:
         if self._inflight.get(key) is fut:
             del self._inflight[key]
@@ -232,23 +319,54 @@ class Service:
             fut.exception()  # retrieved: no "never retrieved" warning if all waiters left
 
     async def _fill(self, key: str, card: Card, fmt: str) -> Rendered:
+        """:meth:`_steps` on the event loop: disk I/O in the I/O pool, renders bounded in the
+        render pool, disk writes in the background (:meth:`flush` waits for them)."""
         loop = asyncio.get_running_loop()
-        content_type = self.formats[fmt]
-        if self.disk is not None:
-            data = await loop.run_in_executor(self._io_pool, self._disk_get, key, fmt)
+        steps = self._steps(key, card, fmt)
+        result: Any = None
+        try:
+            while True:
+                kind, work = steps.send(result)
+                if kind == "render":
+                    result = await self._bounded(work)
+                elif kind == "write":
+                    write = loop.run_in_executor(self._io_pool, work)
+                    self._pending_writes.add(write)
+                    write.add_done_callback(self._pending_writes.discard)
+                    result = None
+                else:
+                    result = await loop.run_in_executor(self._io_pool, work)
+        except StopIteration as done:
+            return done.value
+
+    def _steps(self, key: str, card: Card, fmt: str) -> Generator[tuple[str, Callable[[], Any]], Any, Rendered]:
+        """The fill after a memory miss, written once: disk, else render; store in memory; write to disk.
+
+        Yields ``(kind, work)`` (``disk``, ``render`` or ``write``) for the caller to run its
+        own way and send the result back; returns the :class:`Rendered`."""
+        disk = self.disk
+        if disk is not None:
+            data = yield "disk", lambda: self._disk_get(key, fmt)
             if data is not None:
-                entry = Rendered(data, content_type, key, etag_for(key), "disk")
-                self.memory.put(key, entry)
-                self.metrics.memory_cache_changed()
-                return entry
-        body = await self._bounded(lambda: self._render(card, fmt))
-        entry = Rendered(body, content_type, key, etag_for(key), "render")
+                return self._remember(key, fmt, data, "disk")
+        body = yield "render", lambda: self._render(card, fmt)
+        entry = self._remember(key, fmt, body, "render")
+        if disk is not None:
+            yield "write", lambda: disk.put(key, fmt, body)
+        return entry
+
+    def _memory_get(self, key: str) -> Rendered | None:
+        hit = self.memory.get(key)
+        if hit is None:
+            self.metrics.miss["memory"].inc()
+            return None
+        self.metrics.hit["memory"].inc()
+        return hit.at("memory")
+
+    def _remember(self, key: str, fmt: str, body: bytes, level: str) -> Rendered:
+        entry = Rendered(body, self.formats[fmt], key, etag_for(key), level)
         self.memory.put(key, entry)
         self.metrics.memory_cache_changed()
-        if self.disk is not None:
-            write = loop.run_in_executor(self._io_pool, self.disk.put, key, fmt, body)
-            self._pending_writes.add(write)
-            write.add_done_callback(self._pending_writes.discard)
         return entry
 
     def _disk_get(self, key: str, fmt: str) -> bytes | None:
@@ -322,29 +440,9 @@ class Service:
         if self._pending_writes:
             await asyncio.gather(*list(self._pending_writes), return_exceptions=True)
 
-    # -- sync path (batch CLI) -----------------------------------------------
-
-    def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
-        """The synchronous equivalent of :meth:`image`, for the CLI (no bound, no single-flight)."""
-        key = self.key(card, fmt)
-        hit = self.memory.get(key)
-        if hit is not None:
-            return hit.at("memory")
-        content_type = self.formats[fmt]
-        if self.disk is not None:
-            data = self.disk.get(key, fmt)
-            if data is not None:
-                entry = Rendered(data, content_type, key, etag_for(key), "disk")
-                self.memory.put(key, entry)
-                self.metrics.memory_cache_changed()
-                return entry
-        body = self._render(card, fmt)
-        entry = Rendered(body, content_type, key, etag_for(key), "render")
-        self.memory.put(key, entry)
-        self.metrics.memory_cache_changed()
-        if self.disk is not None:
-            self.disk.put(key, fmt, body)
-        return entry
+    def layout_now(self, card: Card) -> dict[str, Any]:
+        """The layout JSON of ``card`` on the calling thread (CLI and batch; no bound)."""
+        return self.engine.layout(card)
 
     # -- passthrough for the edges ------------------------------------------
 

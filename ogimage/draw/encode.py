@@ -21,7 +21,8 @@ RGB_PNG_LEVEL = 1
 
 def encode(image: Image.Image, fmt: str = "png", reference: Reference | None = None,
            dirty: list[tuple[int, int]] | None = None) -> bytes:
-    """The image's bytes in ``fmt`` (``png``, ``jpeg`` or ``webp``). ``reference`` and
+    """The image's bytes in ``fmt``, a name in :data:`ogimage.formats.FORMATS` (a new format
+    needs its row there and its branch here). ``reference`` and
     ``dirty``: the template base a palette card was composed on and the rows where it
     differs, so the PNG reuses the base's compressed rows (see :mod:`ogimage.draw.png`)."""
     buf = io.BytesIO()

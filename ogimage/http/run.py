@@ -42,7 +42,7 @@ def run(settings: Settings, host: str | None = None, port: int | None = None, wo
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
     try:
         uvicorn.run(
-            "ogimage.server:create_app",
+            "ogimage.http.app:create_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,
