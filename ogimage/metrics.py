@@ -78,6 +78,14 @@ class Metrics:
         self.renders_waiting = Gauge(
             "ogimage_renders_waiting", "Renders waiting for a free slot.", registry=r, **live  # type: ignore[arg-type]
         )
+        self.internal_cache_bytes = Gauge(
+            "ogimage_internal_cache_bytes", "Bytes (or mask pixels) held by each in-process cache, by name.",
+            ["cache"], registry=r, **live  # type: ignore[arg-type]
+        )
+        self.internal_cache_entries = Gauge(
+            "ogimage_internal_cache_entries", "Entries held by each in-process cache, by name.",
+            ["cache"], registry=r, **live  # type: ignore[arg-type]
+        )
         self.rejected = Counter(
             "ogimage_rejected_requests", "Requests refused before any work, by reason.", ["reason"], registry=r,
         )
@@ -111,9 +119,21 @@ class Metrics:
             timer = self._route_timers[route] = self.request_seconds.labels(route)
         timer.observe(seconds)
 
+    def update_caches(self) -> None:
+        """Copy every registered cache's size (:data:`ogimage.caches.registry`) into the gauges.
+
+        Called on each scrape; in multiprocess mode each worker's last scraped sizes add up."""
+        from .caches import registry
+
+        for name, size in registry.sizes().items():
+            self.internal_cache_bytes.labels(name).set(size["bytes"])
+            self.internal_cache_entries.labels(name).set(size["entries"])
+
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
         from prometheus_client import CollectorRegistry, generate_latest
+
+        self.update_caches()
 
         if self.multiprocess:
             from prometheus_client import multiprocess
@@ -156,6 +176,7 @@ class NoMetrics:
     def watch_memory_cache(self, nbytes: Callable[[], float], entries: Callable[[], float]) -> None: ...
     def memory_cache_changed(self) -> None: ...
     def observe_request(self, route: str, status: int, seconds: float) -> None: ...
+    def update_caches(self) -> None: ...
 
     def render(self) -> bytes:
         return b""

@@ -27,12 +27,11 @@ import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cachetools import LRUCache
-
+from .answers import ImageAnswer, ImageRequest, Rendered, Resolved, etag_for
 from .cache import DiskCache, MemoryCache, content_key
+from .caches import SizedCache
 from .card import Card
 from .errors import OverloadedError, TemplateNotFound
 from .formats import normalise_format, split_suffix
@@ -41,6 +40,8 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .engine import Engine
+
+__all__ = ["ImageAnswer", "ImageRequest", "Rendered", "Resolved", "Service", "etag_for"]
 
 log = logging.getLogger("ogimage.service")
 
@@ -52,61 +53,6 @@ RESOLVED_BYTES = 8 << 20
 _RESOLVED_OVERHEAD = 1024  # card, key, ETag and the entry itself, beyond the URL's text
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
-
-
-@dataclass(frozen=True, slots=True)
-class ImageRequest:
-    """What an image (or layout) URL asks for, as the edge parsed it.
-
-    ``template`` is the path segment (it may end in ``.png``, ``.jpg``, ``.webp``);
-    ``fields`` every query parameter (card fields, ``format``; others are ignored);
-    ``versioned``: the URL is signed or carries ``v`` (its answer may be immutable)."""
-
-    template: str
-    fields: Mapping[str, str]
-    versioned: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """What an image URL resolves to: card, format, content key, ETag, content type.
-
-    The service remembers these per URL (:meth:`Service.resolved`); the edges build
-    their headers from them (nothing here is HTTP bytes)."""
-
-    card: Card
-    fmt: str
-    key: str
-    etag: str
-    content_type: str
-    versioned: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ImageAnswer:
-    """The answer to one image request: its resolution, and the image unless the client's copy is current."""
-
-    resolved: Resolved
-    rendered: Rendered | None
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """An encoded image and where it came from (``memory``, ``disk`` or ``render``)."""
-
-    body: bytes
-    content_type: str
-    key: str
-    etag: str
-    level: str
-
-    def at(self, level: str) -> Rendered:
-        return Rendered(self.body, self.content_type, self.key, self.etag, level)
-
-
-def etag_for(key: str) -> str:
-    """The strong ETag of the image with this content key."""
-    return f'"{key[:32]}"'
 
 
 def _token_cost(token: Hashable) -> int:
@@ -168,11 +114,9 @@ class Service:
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._render_ewma = 0.05
         self._template_names: frozenset[str] | None = None
-        # Values are (resolved value, cost in bytes).
-        self._resolved: LRUCache[Hashable, tuple[Any, int]] = LRUCache(
-            maxsize=RESOLVED_BYTES, getsizeof=lambda entry: entry[1]
+        self._resolved: SizedCache[Hashable, Any] = SizedCache(
+            "resolved_urls", RESOLVED_BYTES, lambda token, value: _token_cost(token)
         )
-        self._resolved_lock = threading.Lock()
         self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
 
@@ -217,19 +161,12 @@ class Service:
         if hit is not None:
             return hit
         value = resolve()
-        entry = (value, _token_cost(token))
-        with self._resolved_lock:
-            try:
-                self._resolved[token] = entry
-            except ValueError:  # larger than the whole memo: not remembered
-                pass
+        self._resolved.put(token, value)  # one larger than the whole memo is not remembered
         return value
 
     def peek_resolved(self, token: Hashable) -> Any | None:
         """What :meth:`resolved` remembers for ``token``, or ``None``; never resolves."""
-        with self._resolved_lock:
-            hit = self._resolved.get(token)
-        return None if hit is None else hit[0]
+        return self._resolved.get(token)
 
     def memory_hit(self, key: str) -> Rendered | None:
         """The image for ``key`` if the memory cache holds it (a hit is counted, a miss is not).

@@ -39,8 +39,9 @@ from pathlib import Path  # noqa: E402
 PACKAGE = Path(__file__).resolve().parent.parent / "ogimage"
 # Lower layers first; a module may import its own layer and those below, never above.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("typeset", ("typeset",)),
-    ("model", ("ogimage", "errors", "settings", "formats", "card", "template", "resources", "signing", "metrics")),
+    ("core", ("typeset", "caches")),
+    ("model", ("ogimage", "errors", "settings", "formats", "card", "template", "resources", "signing", "metrics",
+               "answers")),
     ("fonts", ("fonts",)),
     ("arranging", ("cardlayout",)),
     ("drawing", ("draw",)),

@@ -182,7 +182,7 @@ def test_resolved_urls_are_bounded_by_size(tmp_path: Path):
         token = ("/api/og/default", query + str(i).encode())
         assert svc.resolved(token, lambda i=i: calls.append(i) or i) == i
     assert len(calls) == 1000
-    assert svc._resolved.currsize <= service_module.RESOLVED_BYTES
+    assert 0 < svc._resolved.bytes <= service_module.RESOLVED_BYTES
     assert len(svc._resolved) < 1000
     # The most recent URLs are remembered and answered without resolving again.
     last = ("/api/og/default", query + b"999")

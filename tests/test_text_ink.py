@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from ogimage.draw.text import Ink, ink_line, visual_order
+from ogimage.draw.text import Ink, ink_line
+from ogimage.fonts.plan import visual_order
 from ogimage.fonts import FontBook, Run
 
 SIZE = 64
