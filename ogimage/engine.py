@@ -50,13 +50,15 @@ WARM_UP_SAMPLES: tuple[tuple[str | None, str], ...] = (
 class Engine:
     """Templates and fonts, loaded once, and the pure path from a card to an image."""
 
+    renderer_version: str = RENDERER_VERSION  # bumped when the same card would draw other pixels
+    formats: dict[str, str] = FORMATS  # format name -> content type (ogimage.formats)
+
     def __init__(self, template_dirs: Sequence[Path] = (), fonts: FontBook | None = None,
                  font_dirs: Sequence[Path] = ()) -> None:
         self.templates = TemplateRegistry(template_dirs)
         if fonts is None:
             fonts = FontBook(fonts_dir() / "manifest.toml", font_dirs) if font_dirs else FontBook.bundled()
         self.fonts = fonts
-        self._lock = threading.Lock()
         self._warm_lock = threading.Lock()
         self._warmed = False
 

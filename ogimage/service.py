@@ -20,7 +20,6 @@ shares the caches and the content key with the server.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import math
 import threading
@@ -29,6 +28,7 @@ from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import warmup
 from .answers import ImageAnswer, ImageRequest, Rendered, Resolved, etag_for
 from .cache import DiskCache, MemoryCache, content_key
 from .caches import SizedCache
@@ -61,17 +61,6 @@ def _token_cost(token: Hashable) -> int:
     return _RESOLVED_OVERHEAD + 2 * sum(len(p) for p in parts if isinstance(p, (str, bytes)))
 
 
-def trim_heap() -> None:
-    """Give freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere a no-op).
-
-    Warm-up frees much of what it allocates (quantiser buffers, sample layouts); without this
-    a worker keeps ~10 MB it will not use again."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 class Service:
     """Card in, image out, through the caches; bounded, single-flight renders."""
 
@@ -82,16 +71,9 @@ class Service:
         metrics: Metrics | NoMetrics | None = None,
     ) -> None:
         self.engine = engine
-        # The engine module's renderer version and formats; a stand-in engine
-        # (tests) may declare its own. Imported here: the engine pulls in fonts.
-        if hasattr(engine, "renderer_version") and hasattr(engine, "formats"):
-            self.renderer_version: str = engine.renderer_version
-            self.formats: dict[str, str] = dict(engine.formats)
-        else:
-            from . import engine as engine_module
-
-            self.renderer_version = engine_module.RENDERER_VERSION
-            self.formats = dict(engine_module.FORMATS)
+        # Part of every content key; a stand-in engine (tests) declares its own.
+        self.renderer_version: str = engine.renderer_version
+        self.formats: dict[str, str] = dict(engine.formats)
         self.settings = settings if settings is not None else Settings()
         self.metrics = metrics if metrics is not None else Metrics()
         s = self.settings
@@ -400,27 +382,8 @@ class Service:
 
     def start_warm_up(self) -> None:
         """Warm the engine (templates, fonts, models) in a background thread; ready() waits for it."""
-        warm = getattr(self.engine, "warm_up", None)
-        if warm is None or self._warm is not None:
-            return
-        self._warm = threading.Thread(target=self._run_warm_up, args=(warm,), name="ogimage-warm-up", daemon=True)
-        self._warm.start()
-
-    def _run_warm_up(self, warm: Callable[[], None]) -> None:
-        try:
-            warm()
-        except Exception:  # a broken template shows up on its own requests; readiness must not hang
-            log.exception("warm-up failed")
-        trim_heap()
-        # Every cache key holds the fonts digest (sha256 over ~50 MB of font files, ~0.1-0.2 s):
-        # compute it now, beside readiness rather than before it, so the first request rarely waits.
-        threading.Thread(target=self._digests, name="ogimage-warm-digest", daemon=True).start()
-
-    def _digests(self) -> None:
-        try:
-            self.engine.fonts_digest  # noqa: B018 - computed once and cached by the font book
-        except Exception:  # noqa: BLE001 - the first request computes it (and reports any error)
-            pass
+        if self._warm is None:
+            self._warm = warmup.start(self.engine)
 
     def ready(self) -> bool:
         if self._warm is not None and self._warm.is_alive():

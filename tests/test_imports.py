@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("drawing", ("draw",)),
     ("engine", ("engine",)),
     ("storage", ("cache",)),
-    ("facade", ("service",)),
+    ("facade", ("service", "warmup")),
     ("composition", ("root",)),
     ("edges", ("http", "cli")),
 ]

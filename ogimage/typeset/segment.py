@@ -16,8 +16,10 @@ from functools import lru_cache
 import regex
 
 from . import kinsoku as K
+from .script import HAN, HANGUL, KANA, KATAKANA, base_direction, graphemes, in_ranges
 
-_GRAPHEME = regex.compile(r"\X")
+__all__ = ["Segment", "base_direction", "detect_lang", "graphemes", "segments"]
+
 _PICTO = regex.compile(r"\p{Extended_Pictographic}")
 
 
@@ -29,21 +31,8 @@ class Segment:
     hard_break: bool = False  # a mandatory break follows
 
 
-def graphemes(text: str) -> list[str]:
-    """Extended grapheme clusters (emoji ZWJ sequences, flags, keycaps, Indic/Thai marks)."""
-    return _GRAPHEME.findall(text)
-
-
 # ---------------------------------------------------------------- scripts and language
 
-def _in(cp: int, *ranges: tuple[int, int]) -> bool:
-    return any(lo <= cp <= hi for lo, hi in ranges)
-
-
-_KANA = ((0x3041, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
-_HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
-_HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
-_KATAKANA = ((0x30A1, 0x30FA), (0x30FC, 0x30FC), (0x31F0, 0x31FF), (0xFF66, 0xFF9D))
 _SCRIPTS = (
     ("th", ((0x0E00, 0x0E7F),)),
     ("ar", ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
@@ -67,17 +56,17 @@ def detect_lang(text: str) -> str:
         cp = ord(ch)
         if cp < 0x0370:
             continue
-        if _in(cp, *_KANA):
+        if in_ranges(cp, *KANA):
             return "ja"
-        if _in(cp, *_HANGUL):
+        if in_ranges(cp, *HANGUL):
             return "ko"
-        if _in(cp, *_HAN):
+        if in_ranges(cp, *HAN):
             han += 1
             simp += ch in _SIMP_ONLY
             trad += ch in _TRAD_ONLY
             continue
         for lang, ranges in _SCRIPTS:
-            if _in(cp, *ranges):
+            if in_ranges(cp, *ranges):
                 counts[lang] = counts.get(lang, 0) + 1
                 break
     if han:
@@ -85,17 +74,6 @@ def detect_lang(text: str) -> str:
     if counts:
         return max(counts, key=counts.__getitem__)
     return "en"
-
-
-def base_direction(text: str) -> str:
-    """"rtl" or "ltr" from the first strong character (UAX #9 P2), "ltr" if none."""
-    for ch in text:
-        bidi = unicodedata.bidirectional(ch)
-        if bidi == "L":
-            return "ltr"
-        if bidi in ("R", "AL"):
-            return "rtl"
-    return "ltr"
 
 
 def _mode(lang: str) -> str:
@@ -141,14 +119,14 @@ def _classify(g: str) -> tuple[int, int]:
         cls = BA
     elif 0x0E00 <= cp <= 0x0E7F:
         cls = TH
-    elif _in(cp, *_HANGUL):
+    elif in_ranges(cp, *HANGUL):
         cls = AL
     elif (unicodedata.east_asian_width(c) in "WF" or _PICTO.match(c)
           or "\u20e3" in g or 0x1F1E6 <= cp <= 0x1F1FF):
         cls = ID
     else:
         cls = AL
-    if _in(cp, *_KATAKANA):
+    if in_ranges(cp, *KATAKANA):
         flags |= KATA
     if c.isdigit():
         flags |= NUM
