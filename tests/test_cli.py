@@ -72,13 +72,11 @@ def test_layout_json(capsys) -> None:
     assert result["missing_glyphs"] == []
 
 
-def test_fonts_dir_adds_coverage(tmp_path: Path, capsys) -> None:
-    from test_fonts import _tiny_font
-
+def test_fonts_dir_adds_coverage(tmp_path: Path, capsys, tiny_font) -> None:
     pua = chr(0xF0001)
     fonts = tmp_path / "fonts"
     fonts.mkdir()
-    _tiny_font(fonts / "Private.ttf", "Private Glyphs", [0xF0001])
+    tiny_font(fonts / "Private.ttf", "Private Glyphs", [0xF0001])
     assert main(["layout", "-t", "plain", "--title", f"Logo {pua}", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["missing_glyphs"] == [pua]
     assert main(["layout", "-t", "plain", "--title", f"Logo {pua}", "--json", "--fonts-dir", str(fonts)]) == 0

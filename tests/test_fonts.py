@@ -195,8 +195,7 @@ def test_unknown_family_is_a_font_error(book):
 # ---------------------------------------------------------------- measuring
 
 
-def test_measurer_equals_ink_advance(book):
-    from ogimage.draw.text import ink_line
+def test_measurer_equals_ink_advance(book, ink_line):
 
     for lang, title in titles():
         for size in (40, 64):
@@ -280,33 +279,9 @@ def test_missing_manifest_is_a_font_error(tmp_path):
 # ---------------------------------------------------------------- user fonts
 
 
-def _tiny_font(path: Path, family: str, cps: list[int]) -> None:
-    """A real TrueType font with a square glyph for each code point in ``cps``."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    names = [".notdef"] + [f"u{cp:X}" for cp in cps]
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder(names)
-    fb.setupCharacterMap({cp: f"u{cp:X}" for cp in cps})
-    glyphs = {}
-    for name in names:
-        pen = TTGlyphPen(None)
-        pen.moveTo((100, 0)), pen.lineTo((100, 700)), pen.lineTo((600, 700)), pen.lineTo((600, 0))
-        pen.closePath()
-        glyphs[name] = pen.glyph()
-    fb.setupGlyf(glyphs)
-    fb.setupHorizontalMetrics({n: (700, 100) for n in names})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": family, "styleName": "Regular"})
-    fb.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
-    fb.setupPost()
-    fb.save(str(path))
-
-
-def test_a_folder_of_user_fonts_extends_coverage(tmp_path, book):
+def test_a_folder_of_user_fonts_extends_coverage(tmp_path, book, tiny_font):
     pua = 0xF0001
-    _tiny_font(tmp_path / "Private.ttf", "Private Glyphs", [pua, ord("A")])
+    tiny_font(tmp_path / "Private.ttf", "Private Glyphs", [pua, ord("A")])
     assert book.missing(chr(pua)) == [chr(pua)]
     extended = FontBook(FONTS / "manifest.toml", extra_dirs=[tmp_path])
     assert "Private Glyphs" in extended.families and extended.fallback[-1] == "Private Glyphs"
@@ -328,7 +303,8 @@ def test_any_text_itemises_and_measures(text):
     book = FontBook.bundled()
     runs = book.runs_for(text, "Inter", "regular", "en")
     assert "".join(r.text for r in runs) == text or any("\ud800" <= c <= "\udfff" for c in text)
-    assert book.measurer("Inter", "regular", "ar")(text, 32) >= 0
+    width = book.measurer("Inter", "regular", "ar")(text, 32)
+    assert width == sum(book.run_width(r, 32) for r in book.runs_for(text, "Inter", "regular", "ar"))
     book.missing(text)
 
 
@@ -336,7 +312,8 @@ def test_any_text_itemises_and_measures(text):
                                   "\x00\n\t", "\U000E0001", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"])
 def test_odd_strings_do_not_crash(book, text):
     book.runs_for(text, "Inter", "bold", "ja")
-    assert book.measurer("Inter", "bold", "ja")(text, 40) >= 0
+    width = book.measurer("Inter", "bold", "ja")(text, 40)
+    assert width == sum(book.plan_run(r, 40).width for r in book.runs_for(text, "Inter", "bold", "ja"))
     book.missing(text)
     assert book.measurer("Inter", "bold", "ja")("", 40) == 0
 

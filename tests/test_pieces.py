@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from PIL import Image
 from hypothesis import strategies as st
 
-from ogimage.draw.text import ink_line
 from ogimage.fonts import FontBook
 from ogimage.fonts.pieces import split_pieces
 
@@ -56,7 +55,7 @@ def test_pieces_measure_exactly_like_the_whole_run(book, weight):
     assert compared > 40
 
 
-def test_drawn_advance_is_the_measured_width(book):
+def test_drawn_advance_is_the_measured_width(book, ink_line):
     measure = book.measurer("Inter", "bold", "ja")
     for title in sample_titles()[:30]:
         ink = ink_line(book, title, "Inter", "bold", 64, "ja")

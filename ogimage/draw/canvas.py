@@ -137,16 +137,6 @@ def _background(size: tuple[int, int], background: Background) -> Image.Image:
     return image
 
 
-def rounded_rect(image: Image.Image, box: tuple[float, float, float, float], radius: float, color: RGBA) -> None:
-    """Draw a (translucent) rounded rectangle onto an RGBA image."""
-    if color[3] == 255:
-        ImageDraw.Draw(image).rounded_rectangle(box, radius=radius, fill=color)
-        return
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    ImageDraw.Draw(layer).rounded_rectangle(box, radius=radius, fill=color)
-    image.alpha_composite(layer)
-
-
 def rounded_rect_mask(size: tuple[int, int], radius: float) -> Image.Image:
     """Coverage of a rounded rectangle filling ``size``, antialiased (drawn at 4x, reduced)."""
     w, h = size
@@ -257,9 +247,3 @@ def base_for(template: Template) -> Base:
                             _flat_rows(indexed) if indexed is not None else ())
                 _bases[template.digest] = base
     return base
-
-
-def base_image(template: Template) -> Image.Image:
-    """The template's static layers as RGBA (for a palette base a new image; else the
-    cached one: copy it before drawing)."""
-    return base_for(template).rgba

@@ -250,7 +250,7 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
     for box in layout.boxes:
         size = round(box.font_size)
         if box.chips:
-            style = next(b for b in template.boxes if b.name == box.name).chips
+            style = template.box(box.name).chips  # type: ignore[union-attr] - arranged boxes come from the template
             assert style is not None
             for chip in box.chips:
                 x, y = round(chip.x), round(chip.y)

@@ -1,27 +1,27 @@
-"""Ink one line of text: fallback runs on one shared baseline, in visual (bidi) order.
+"""Rasterise a line plan: fallback runs on one shared baseline, in visual (bidi) order.
 
-:func:`ink_line` returns coverage, not colour: an ``L`` mask of every outline glyph of the
-line, plus RGBA layers for colour emoji. The renderer composes the mask with a colour (or
-builds a palette image straight from it), so one inking serves RGB and palette cards.
+:func:`line_pieces` turns the fonts' line plan (:meth:`FontBook.plan_line`: runs, pieces
+and advances) into rendered pieces (``L`` coverage masks, cached) and RGBA layers for
+colour emoji, placed at the planned advances; it never cuts or measures text itself, so
+``LinePieces.advance`` equals the measured width of the same text at the same size.
+:func:`coverage` merges pieces into one mask. The renderer composes a mask with a colour
+(or builds a palette image straight from it), so one inking serves RGB and palette cards.
 
-Coordinates are relative to the *pen*: the line's left edge on its baseline. Runs are
-shaped whole by raqm (language and direction per run) and placed one after another
-with the same advances :meth:`FontBook.measurer` sums, so ``Ink.advance`` equals the
-measured width of the same text at the same size.
+Coordinates are relative to the *pen*: the line's left edge on its baseline.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
 from ..caches import ENTRY_OVERHEAD, SizedCache
 from ..fonts import Face, FontBook
-from ..fonts.plan import EMOJI, WHOLE, visual_order
+from ..fonts.plan import EMOJI, WHOLE
 from .pieces import Piece, rendered_piece
 
-__all__ = ["Ink", "LinePieces", "coverage", "ink_line", "line_pieces", "visual_order"]
+__all__ = ["LinePieces", "coverage", "line_pieces"]
 
 # Colour emoji images (RGBA, 4 bytes a pixel): ~50-200 KB each at title sizes.
 EMOJI_CACHE_BYTES = 8 << 20
@@ -34,18 +34,6 @@ def _emoji_cost(key: tuple[Face, str, int], value: tuple[Image.Image, float, flo
 _emoji_cache: SizedCache[tuple[Face, str, int], tuple[Image.Image, float, float] | None] = SizedCache(
     "emoji", EMOJI_CACHE_BYTES, _emoji_cost
 )
-
-
-@dataclass
-class Ink:
-    """One inked line. ``origin`` and the colour layers' offsets are relative to the pen."""
-
-    mask: Image.Image  # mode "L": coverage of all non-colour glyphs
-    origin: tuple[int, int]  # where mask's top-left goes, relative to the pen
-    colour_layers: list[tuple[Image.Image, tuple[int, int]]] = field(default_factory=list)
-    advance: float = 0.0  # total advance width == FontBook.measurer(...)(text, size)
-    ascent: int = 0  # of the primary font at this size
-    descent: int = 0
 
 
 def _emoji_glyph(book: FontBook, face: Face, cluster: str, size: int) -> tuple[Image.Image, float, float] | None:
@@ -130,23 +118,3 @@ def coverage(placed: list[tuple[Piece, int, int]]) -> tuple[Image.Image, tuple[i
         # through each one's coverage, which merges instead of overwriting.
         mask.paste(255, (left - ox, top - oy, left - ox + m.width, top - oy + m.height), m)
     return mask, (ox, oy)
-
-
-def ink_line(book: FontBook, text: str, family: str, weight: str, size: int, lang: str,
-             direction: str | None = None) -> Ink:
-    """Ink ``text`` as one line at ``size`` px.
-
-    ``direction`` ("ltr"/"rtl") sets the paragraph's base direction; ``None`` takes the
-    first strong character's. Never raises on odd input: an empty or blank line gives an
-    empty 1×1 mask, characters no font has are drawn as the primary font's .notdef box.
-    """
-    lang = lang or ""
-    if not size > 0:
-        return Ink(Image.new("L", (1, 1), 0), (0, 0), [], 0.0, 0, 0)
-    primary = book.font(book.primary_face(family, weight, lang, text), size)
-    ascent, descent = primary.getmetrics()
-    line = line_pieces(book, text, family, weight, size, lang, direction)
-    inked = coverage(line.pieces)
-    if inked is None:
-        return Ink(Image.new("L", (1, 1), 0), (0, 0), line.colour_layers, line.advance, ascent, descent)
-    return Ink(inked[0], inked[1], line.colour_layers, line.advance, ascent, descent)
