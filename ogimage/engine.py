@@ -18,8 +18,7 @@ from .card import Card
 from .cardlayout import CardLayout, arrange
 from .draw.canvas import base_for
 from .draw.compose import draw_card, draw_layout
-from .draw.encode import encode
-from .draw.png import DEFLATE
+from .draw.encode import DEFLATE, encode
 from .fonts import FontBook
 from .formats import CONTENT_TYPES, normalise_format
 from .resources import fonts_dir
@@ -101,7 +100,7 @@ class Engine:
         """Draw and encode the card."""
         fmt = normalise_format(fmt)
         drawn = draw_card(self.arrange(card), self.fonts)
-        return encode(drawn.image, fmt, drawn.reference, drawn.dirty)
+        return encode(drawn.image, fmt, drawn.base, drawn.changed_rows)
 
     def warm_up(self) -> None:
         """Load what the first cards would otherwise pay for: every template's static layers,

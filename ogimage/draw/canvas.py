@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
 from ..template import RGBA, Background, Gradient, Template
-from .png import Reference
 
 # Palette entries a template base may use; the rest are left for text ramps.
 BASE_COLOURS = 128
@@ -33,7 +32,6 @@ class Base:
     photo: Image.Image | None
     indexed: Image.Image | None
     palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
-    reference: Reference | None = None  # ``indexed``'s rows, compressed once for every card's PNG
     flat_rows: tuple[int | None, ...] = ()  # per row of ``indexed``: the one index filling it, or None
 
     @property
@@ -243,7 +241,6 @@ def base_for(template: Template) -> Base:
                 # A palette base keeps only its indexed image: every card, palette or RGB, starts
                 # from the same pixels (Base.rgba converts it).
                 base = Base(None if indexed is not None else rgba, indexed, palette,
-                            Reference(indexed) if indexed is not None else None,
                             _flat_rows(indexed) if indexed is not None else ())
                 _bases[template.digest] = base
     return base

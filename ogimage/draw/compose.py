@@ -20,7 +20,6 @@ from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
 from ..template import RGBA
 from .canvas import Base, base_for, rounded_rect_mask
-from .png import Reference
 from .text import coverage, line_pieces
 
 # Coverage levels per paint in a palette card. 16 levels look the same as 32 or 256 on
@@ -234,12 +233,13 @@ def draw_layout(layout: CardLayout, book: FontBook) -> Image.Image:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A drawn card and what its PNG encoder may reuse: the template base it was composed
-    on (palette cards) and the row ranges where it differs from it."""
+    """A drawn card: the image, and for a palette card the template base image it was
+    composed on and the row ranges ``(start, end)`` where it may differ from that base
+    (an encoder may reuse the base's rows elsewhere; the PNG writer keeps its own state)."""
 
     image: Image.Image
-    reference: Reference | None = None
-    dirty: list[tuple[int, int]] | None = None
+    base: Image.Image | None = None
+    changed_rows: list[tuple[int, int]] | None = None
 
 
 def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
@@ -267,7 +267,7 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
         image = _compose_palette(base, paints, layers)
         if image is not None:
             dirty = [(p.box[1], p.box[3]) for p in paints] + [(y, y + img.height) for img, (_, y) in layers]
-            return Drawn(image, base.reference, dirty)
+            return Drawn(image, base.indexed, dirty)
     return Drawn(_compose_rgb(base, paints, canvas.colour_layers))
 
 

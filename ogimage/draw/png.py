@@ -19,6 +19,8 @@ level and slightly smaller; zlib is the fallback. :data:`DEFLATE` says which is 
 from __future__ import annotations
 
 import struct
+import threading
+import weakref
 import zlib
 
 from PIL import Image
@@ -33,7 +35,11 @@ except ImportError:  # pragma: no cover - zlib-ng is a dependency; plain zlib st
     _deflate = zlib  # type: ignore[assignment]
     DEFLATE = "zlib"
 
-__all__ = ["DEFLATE", "Reference", "encode_palette"]
+__all__ = ["DEFLATE", "Reference", "encode_palette", "reference_for"]
+
+# The writer's references, by id of their base image (PIL images are not hashable).
+_references: dict[int, Reference] = {}
+_references_lock = threading.Lock()
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LEVEL = 5  # zlib-ng: as small as 6 on cards (measured), ~15 % faster
@@ -177,15 +183,30 @@ def _idat(image: Image.Image, bits: int, stride: int, level: int, reference: Ref
     return b"".join(parts)
 
 
-def encode_palette(image: Image.Image, level: int = LEVEL, reference: Reference | None = None,
+def reference_for(base: Image.Image) -> Reference:
+    """The writer's :class:`Reference` for a base image (made once, forgotten with the image)."""
+    key = id(base)
+    ref = _references.get(key)
+    if ref is None or ref.image is not base:
+        with _references_lock:
+            ref = _references.get(key)
+            if ref is None or ref.image is not base:
+                ref = _references[key] = Reference(base)
+                weakref.finalize(base, _references.pop, key, None)
+    return ref
+
+
+def encode_palette(image: Image.Image, level: int = LEVEL, base: Image.Image | None = None,
                    dirty: list[tuple[int, int]] | None = None) -> bytes:
     """PNG bytes of a mode ``P`` image with every palette entry it holds.
 
-    With a ``reference`` (the template base the card was composed on: same size, same
-    leading palette entries), bands of rows equal to the base's reuse its compressed rows.
-    ``dirty``, when given, lists the row ranges ``(start, end)`` that may differ from the
-    reference (the composer knows them); without it rows are compared.
+    With a ``base`` (the template base the card was composed on: same size, same leading
+    palette entries), bands of rows equal to the base's reuse its compressed rows, which
+    this module keeps per base (:func:`reference_for`). ``dirty``, when given, lists the
+    row ranges ``(start, end)`` that may differ from the base (the composer knows them);
+    without it rows are compared.
     """
+    reference = reference_for(base) if base is not None else None
     if image.mode != "P":
         raise ValueError(f"expected a palette (P) image, got mode {image.mode}")
     width, height = image.size
