@@ -3,7 +3,7 @@
 The key is the content, not the URL: the normalised card, the template's
 digest, the fonts' digest, the renderer version and the format. Change any of
 them and the key changes, so a new template or font never serves a stale card;
-the server and the batch CLI compute the same key for the same card.
+the server and the CLI compute the same key for the same card.
 
 Both caches are plain synchronous objects, safe to share between threads:
 
@@ -114,8 +114,8 @@ _HEADER = struct.Struct(">8sQ32s")
 class DiskCache:
     """A content-addressed folder of images with atomic writes and integrity checks.
 
-    Safe to share between threads and between processes (uvicorn workers, the
-    batch CLI): writers never collide on a temporary file, and ``os.replace``
+    Safe to share between threads and between processes (uvicorn workers, CLI
+    runs): writers never collide on a temporary file, and ``os.replace``
     makes a finished file appear at once or not at all. I/O errors (a full or
     read-only disk) are logged and treated as a miss: the cache is an
     optimisation, never a reason to fail a request.

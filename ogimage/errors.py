@@ -134,7 +134,7 @@ class SettingsError(OgImageError):
 
 
 class FrontMatterError(OgImageError):
-    """A Markdown file's front matter cannot be read (CLI batch)."""
+    """A Markdown file's front matter cannot be read (for batch pre-rendering, not built yet)."""
 
     exit_code = 1
 

@@ -13,7 +13,7 @@ then by rendering, in that order:
   :class:`~ogimage.errors.OverloadedError` (HTTP 503 with ``Retry-After``)
   instead of piling up work.
 
-:meth:`Service.render_cached` is the synchronous path for the batch CLI; it
+:meth:`Service.render_cached` is the synchronous path for the CLI (and batch edges); it
 shares the caches and the content key with the server.
 """
 
