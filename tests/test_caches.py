@@ -79,3 +79,19 @@ def test_metrics_report_each_cache_by_name(client) -> None:
     images = [line for line in text.splitlines() if line.startswith('ogimage_internal_cache_bytes{cache="images"}')]
     assert images and float(images[0].split()[-1]) > 0
     assert 'ogimage_internal_cache_entries{cache="resolved_urls"}' in text
+
+
+def test_architecture_md_states_each_cache_limit(engine) -> None:
+    """The limits table in ARCHITECTURE.md is the code's: every cache named there, at that size."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    documented = {m[0]: int(m[1]) << 20 for m in re.findall(r"^\| `(\w+)` \|[^|]*\| (\d+) MiB", text, re.M)}
+    for template in ("plain", "default", "light"):
+        engine.render(engine.card({"title": "Limits 🚀 日本語"}, template))
+    live = {c.name: c.max_bytes for c in registry.caches() if not c.name.startswith("t-")}
+    live.pop("images", None)  # OGIMAGE_MEMORY_CACHE_BYTES: a setting, documented with it
+    assert set(documented) == set(live), (sorted(documented), sorted(live))
+    for name, limit in live.items():
+        assert documented[name] == limit, name

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from PIL import Image
 
+from ..caches import ENTRY_OVERHEAD, SizedCache
 from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
 from ..template import RGBA
@@ -149,7 +150,17 @@ def _offset_lut(start: int) -> tuple[int, ...]:
     return tuple(min(255, start + i) for i in range(256))
 
 
-_layer_cache: dict[tuple, tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]] = {}
+# Quantised colour layers (emoji on palette cards): per layer an index image and a mask.
+LAYER_CACHE_BYTES = 4 << 20
+
+
+def _layers_cost(key: tuple, found: tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]) -> int:
+    return ENTRY_OVERHEAD + 8 * len(found[0]) + sum(2 * idx.width * idx.height for idx, _ in found[1])
+
+
+_layer_cache: SizedCache[tuple, tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]] = SizedCache(
+    "emoji_layers", LAYER_CACHE_BYTES, _layers_cost
+)
 
 
 def _indexed_layers(layers: list[tuple[Image.Image, tuple[int, int, int]]], colours: int
@@ -176,9 +187,7 @@ def _indexed_layers(layers: list[tuple[Image.Image, tuple[int, int, int]]], colo
             parts.append((indices.crop((x, 0, x + layer.width, layer.height)), _lookup(layer.getchannel("A"), _INKED)))
             x += layer.width
         found = (palette, parts)
-        if len(_layer_cache) > 512:
-            _layer_cache.clear()
-        _layer_cache[key] = found
+        _layer_cache.put(key, found)
     return found
 
 
