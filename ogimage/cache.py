@@ -3,7 +3,7 @@
 The key is the content, not the URL: the normalised card, the template's
 digest, the fonts' digest, the renderer version and the format. Change any of
 them and the key changes, so a new template or font never serves a stale card;
-the server and the batch CLI compute the same key for the same card.
+the server and the CLI compute the same key for the same card.
 
 Both caches are plain synchronous objects, safe to share between threads:
 
@@ -32,8 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from cachetools import LRUCache
 
+from .caches import SizedCache
 from .card import Card
 from .diskbudget import DiskBudget
 from .settings import Settings
@@ -64,7 +64,8 @@ def content_key(
 
 
 class MemoryCache(Generic[V]):
-    """A thread-safe LRU of values bounded by their total size in bytes.
+    """A thread-safe LRU of values bounded by their total size in bytes (the ``images``
+    :class:`~ogimage.caches.SizedCache`, reported on ``/metrics`` like the others).
 
     ``sizeof`` gives a value's cost (``len`` for ``bytes``). A value larger
     than the whole cache is not stored.
@@ -72,65 +73,43 @@ class MemoryCache(Generic[V]):
 
     def __init__(self, max_bytes: int, sizeof: Callable[[V], int] = len) -> None:  # type: ignore[assignment]
         self.max_bytes = max_bytes
-        self._lru: LRUCache[str, V] | None = (
-            LRUCache(maxsize=max_bytes, getsizeof=sizeof) if max_bytes > 0 else None
-        )
-        self._lock = threading.Lock()
+        self._entries: SizedCache[str, V] = SizedCache("images", max_bytes, lambda key, value: sizeof(value))
         self.hits = 0
         self.misses = 0
 
     def get(self, key: str) -> V | None:
         """The value for ``key`` (now the most recently used), or ``None``."""
-        lru = self._lru
-        if lru is None:
+        value = self._entries.get(key)
+        if value is None:
             self.misses += 1
-            return None
-        with self._lock:
-            value = lru.get(key)
-            if value is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-            return value
+        else:
+            self.hits += 1
+        return value
 
     def peek(self, key: str) -> V | None:
         """Like :meth:`get`, but a miss is not counted: for a fast path that falls back to ``get``."""
-        lru = self._lru
-        if lru is None:
-            return None
-        with self._lock:
-            value = lru.get(key)
-            if value is not None:
-                self.hits += 1
-            return value
+        value = self._entries.get(key)
+        if value is not None:
+            self.hits += 1
+        return value
 
     def put(self, key: str, value: V) -> bool:
         """Store ``value``, evicting the least recently used; ``False`` if too big."""
-        lru = self._lru
-        if lru is None:
-            return False
-        with self._lock:
-            try:
-                lru[key] = value
-            except ValueError:  # larger than the whole cache
-                return False
-        return True
+        return self._entries.put(key, value)
 
     def clear(self) -> None:
-        if self._lru is not None:
-            with self._lock:
-                self._lru.clear()
+        self._entries.clear()
 
     @property
     def bytes(self) -> int:
         """Total size of the values held now."""
-        return int(self._lru.currsize) if self._lru is not None else 0
+        return self._entries.bytes
 
     def __len__(self) -> int:
-        return len(self._lru) if self._lru is not None else 0
+        return len(self._entries)
 
     def __contains__(self, key: str) -> bool:
-        return self._lru is not None and key in self._lru
+        return key in self._entries
 
 
 # File layout: MAGIC, payload length (8 bytes, big-endian), SHA-256 of the
@@ -142,8 +121,8 @@ _HEADER = struct.Struct(">8sQ32s")
 class DiskCache:
     """A content-addressed folder of images with atomic writes and integrity checks.
 
-    Safe to share between threads and between processes (uvicorn workers, the
-    batch CLI): writers never collide on a temporary file, and ``os.replace``
+    Safe to share between threads and between processes (uvicorn workers, CLI
+    runs): writers never collide on a temporary file, and ``os.replace``
     makes a finished file appear at once or not at all. I/O errors (a full or
     read-only disk) are logged, counted (``errors``, and ``on_error()``) and
     treated as a miss: the cache is an optimisation, never a reason to fail a

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import CardError
+from .typeset.script import canonical_tag
 
 MAX_TITLE = 300
 MAX_DESCRIPTION = 500
@@ -58,16 +59,7 @@ def normalise_lang(value: str, field_name: str = "lang") -> str:
     tag = value.strip().replace("_", "-")
     if not _LANG.match(tag):
         raise CardError(f"{value!r} is not a BCP 47 language tag (e.g. 'ja', 'zh-Hant')", field=field_name)
-    parts = tag.split("-")
-    out = [parts[0].lower()]
-    for part in parts[1:]:
-        if len(part) == 4 and part.isalpha():
-            out.append(part.title())
-        elif len(part) == 2 and part.isalpha() or len(part) == 3 and part.isdigit():
-            out.append(part.upper())
-        else:
-            out.append(part.lower())
-    return "-".join(out)
+    return canonical_tag(tag)
 
 
 def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = False) -> str:

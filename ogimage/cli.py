@@ -1,4 +1,4 @@
-"""The ``ogimage`` command line: translation between a terminal and the engine.
+"""The ``ogimage`` command line: translation between a terminal and the service.
 
     ogimage render --template default --title "…" -o card.png
     ogimage layout --template plain --title "…" --json
@@ -11,29 +11,42 @@ file and key) and end the command with their ``exit_code``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cache_cli import add_cache_command
 from .cli_checks import folder, output_format, write_output
 from .errors import OgImageError
 
+if TYPE_CHECKING:
+    from .service import Service
+
 Handler = Callable[[argparse.Namespace], int]
 
 
-def _engine(args: argparse.Namespace) -> Any:
-    from .engine import Engine
-    from .preflight import check_folders
+def _service(args: argparse.Namespace, *, disk_cache: bool | None = None) -> Service:
+    """The service for this command, from :func:`ogimage.root.build_service` (as every edge).
+
+    Settings come from ``OGIMAGE_*``; ``--templates-dir``/``--fonts-dir`` add folders;
+    ``disk_cache=False`` turns the disk cache off whatever ``OGIMAGE_DISK_CACHE`` says."""
+    from .metrics import NoMetrics
+    from .root import build_service
     from .settings import Settings
 
     settings = Settings.from_env()
-    check_folders(settings)
-    dirs = tuple(settings.template_dirs) + tuple(args.templates_dir or ())
-    fonts = tuple(settings.font_dirs) + tuple(getattr(args, "fonts_dir", None) or ())
-    return Engine(dirs, font_dirs=fonts)
+    if disk_cache is not None:
+        settings = dataclasses.replace(settings, disk_cache=disk_cache)
+    return build_service(
+        settings,
+        template_dirs=tuple(args.templates_dir or ()),
+        font_dirs=tuple(getattr(args, "fonts_dir", None) or ()),
+        metrics=NoMetrics(),
+    )
 
 
 def _card_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -70,11 +83,11 @@ def _add_template_dirs(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    """Render one card to a file, or to stdout with ``-o -``."""
+    """Render one card to a file, or to stdout with ``-o -`` (through the service, disk cache off)."""
     fmt = output_format(args.output, args.format)  # before any work: a bad -o is exit 2
-    engine = _engine(args)
-    card = engine.card(_card_fields(args), args.template)
-    data = engine.render(card, fmt)
+    svc = _service(args, disk_cache=False)
+    card = svc.card(_card_fields(args), args.template)
+    data = svc.render_cached(card, svc.format(fmt)).body
     if args.output == "-":
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -86,9 +99,8 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_layout(args: argparse.Namespace) -> int:
     """Print the layout of one card: JSON with ``--json``, else a readable summary."""
-    engine = _engine(args)
-    card = engine.card(_card_fields(args), args.template)
-    result = engine.layout(card)
+    svc = _service(args, disk_cache=False)
+    result = svc.layout_now(svc.card(_card_fields(args), args.template))
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -104,8 +116,7 @@ def cmd_layout(args: argparse.Namespace) -> int:
 
 def cmd_templates(args: argparse.Namespace) -> int:
     """List the available templates with their size and fields."""
-    engine = _engine(args)
-    rows = engine.describe_templates()
+    rows = _service(args, disk_cache=False).templates()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -134,10 +145,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.reload or (args.workers or settings.workers) == 1:
         # One worker runs in this process: start warming the engine while the web framework
         # imports (its image work runs beside the import on another core).
-        from .engine import prewarm
+        from .root import prewarm
 
-        prewarm(settings.template_dirs, settings.font_dirs)
-    from .server import run
+        prewarm(settings)
+    from .http.run import run
 
     preflight.finish()
     run(settings, host=args.host, port=args.port, workers=args.workers, reload=args.reload)

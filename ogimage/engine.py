@@ -18,8 +18,7 @@ from .card import Card
 from .cardlayout import CardLayout, arrange
 from .draw.canvas import base_for
 from .draw.compose import draw_card, draw_layout
-from .draw.encode import encode
-from .draw.png import DEFLATE
+from .draw.encode import DEFLATE, encode
 from .fonts import FontBook
 from .formats import CONTENT_TYPES, normalise_format
 from .resources import fonts_dir
@@ -50,13 +49,15 @@ WARM_UP_SAMPLES: tuple[tuple[str | None, str], ...] = (
 class Engine:
     """Templates and fonts, loaded once, and the pure path from a card to an image."""
 
+    renderer_version: str = RENDERER_VERSION  # bumped when the same card would draw other pixels
+    formats: dict[str, str] = FORMATS  # format name -> content type (ogimage.formats)
+
     def __init__(self, template_dirs: Sequence[Path] = (), fonts: FontBook | None = None,
                  font_dirs: Sequence[Path] = ()) -> None:
         self.templates = TemplateRegistry(template_dirs)
         if fonts is None:
             fonts = FontBook(fonts_dir() / "manifest.toml", font_dirs) if font_dirs else FontBook.bundled()
         self.fonts = fonts
-        self._lock = threading.Lock()
         self._warm_lock = threading.Lock()
         self._warmed = False
 
@@ -99,7 +100,7 @@ class Engine:
         """Draw and encode the card."""
         fmt = normalise_format(fmt)
         drawn = draw_card(self.arrange(card), self.fonts)
-        return encode(drawn.image, fmt, drawn.reference, drawn.dirty)
+        return encode(drawn.image, fmt, drawn.base, drawn.changed_rows)
 
     def warm_up(self) -> None:
         """Load what the first cards would otherwise pay for: every template's static layers,

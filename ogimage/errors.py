@@ -24,7 +24,7 @@ class OgImageError(Exception):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON error body: ``{"error": {"field": …, "reason": …}}``."""
-        return {"error": {"field": self.field, "reason": self.reason}}
+        return error_body(self.reason, self.field)
 
     def format_message(self) -> str:
         """One line for a terminal."""
@@ -34,10 +34,36 @@ class OgImageError(Exception):
         return self.format_message()
 
 
+def error_body(reason: str, field: str | None = None) -> dict[str, Any]:
+    """The one JSON shape of every error answer: ``{"error": {"field": …, "reason": …}}``.
+
+    :meth:`OgImageError.to_dict` and the HTTP edge's handlers for framework errors
+    (404 on an unknown path, 500) both build their bodies here."""
+    return {"error": {"field": field, "reason": reason}}
+
+
 class CardError(OgImageError):
     """A card field is missing, too long or malformed (HTTP 422)."""
 
     status = 422
+
+
+class QueryDecodeError(CardError):
+    """A query parameter's percent-escapes do not decode to UTF-8 (HTTP 422, naming the parameter)."""
+
+    def __init__(self, field: str | None) -> None:
+        super().__init__("is not valid UTF-8 after percent-decoding", field=field)
+
+
+class QueryTooLong(OgImageError):
+    """The query string is longer than any valid card needs (HTTP 414)."""
+
+    status = 414
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"query string is {size} bytes; at most {limit} are accepted", field=None)
+        self.size = size
+        self.limit = limit
 
 
 class TemplateNotFound(OgImageError):
@@ -116,7 +142,7 @@ class SettingsError(OgImageError):
 
 
 class FrontMatterError(OgImageError):
-    """A Markdown file's front matter cannot be read (CLI batch)."""
+    """A Markdown file's front matter cannot be read (for batch pre-rendering, not built yet)."""
 
     exit_code = 1
 

@@ -12,18 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from prometheus_client import (
-    disable_created_metrics,
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
+from typing import TYPE_CHECKING, Any
 
-# The `_created` series double every counter for little use; leave them out.
-disable_created_metrics()
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+# prometheus-client is imported when a Metrics is built, not with this module: the CLI
+# (NoMetrics) never loads it (~50 ms of `ogimage render`).
 
 CACHE_LEVELS = ("memory", "disk", "shared")
 
@@ -42,9 +37,14 @@ def multiprocess_dir() -> str | None:
 class Metrics:
     """Every metric ogimage exports, with pre-bound children for the hot path."""
 
-    content_type = CONTENT_TYPE_LATEST
-
     def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+
+        # The `_created` series double every counter for little use; leave them out.
+        disable_created_metrics()
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        self.content_type: str = CONTENT_TYPE_LATEST
         self.registry = CollectorRegistry(auto_describe=True)
         self.multiprocess = multiprocess_dir() is not None
         r = self.registry
@@ -94,6 +94,14 @@ class Metrics:
         self.renders_waiting = Gauge(
             "ogimage_renders_waiting", "Renders waiting for a free slot.", registry=r, **live  # type: ignore[arg-type]
         )
+        self.internal_cache_bytes = Gauge(
+            "ogimage_internal_cache_bytes", "Bytes (or mask pixels) held by each in-process cache, by name.",
+            ["cache"], registry=r, **live  # type: ignore[arg-type]
+        )
+        self.internal_cache_entries = Gauge(
+            "ogimage_internal_cache_entries", "Entries held by each in-process cache, by name.",
+            ["cache"], registry=r, **live  # type: ignore[arg-type]
+        )
         self.rejected = Counter(
             "ogimage_rejected_requests", "Requests refused before any work, by reason.", ["reason"], registry=r,
         )
@@ -139,8 +147,22 @@ class Metrics:
             timer = self._route_timers[route] = self.request_seconds.labels(route)
         timer.observe(seconds)
 
+    def update_caches(self) -> None:
+        """Copy every registered cache's size (:data:`ogimage.caches.registry`) into the gauges.
+
+        Called on each scrape; in multiprocess mode each worker's last scraped sizes add up."""
+        from .caches import registry
+
+        for name, size in registry.sizes().items():
+            self.internal_cache_bytes.labels(name).set(size["bytes"])
+            self.internal_cache_entries.labels(name).set(size["entries"])
+
     def render(self) -> bytes:
         """The Prometheus text exposition of every metric (of every worker, in multiprocess mode)."""
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        self.update_caches()
+
         if self.multiprocess:
             from prometheus_client import multiprocess
 
@@ -168,3 +190,49 @@ class _WithDiskBytes:
                 family.samples = [s for s in family.samples if s.labels.get("level") != "disk"]
                 family.samples.append(Sample("ogimage_cache_bytes", {"level": "disk"}, float(self.disk_size())))
             yield family
+
+
+class _Unexported:
+    """A counter, gauge or histogram nobody reads: every update is a no-op."""
+
+    def labels(self, *values: str) -> _Unexported:
+        return self
+
+    def inc(self, amount: float = 1) -> None: ...
+    def dec(self, amount: float = 1) -> None: ...
+    def set(self, value: float) -> None: ...
+    def observe(self, value: float) -> None: ...
+    def set_function(self, f: Callable[[], float]) -> None: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Unexported:  # a watch_…() or update method
+        return self
+
+    def __getitem__(self, level: str) -> _Unexported:  # hit["disk"], error["shared"] …
+        return self
+
+
+class NoMetrics:
+    """The :class:`Metrics` interface for edges that export none (the CLI): nothing is
+    recorded and prometheus-client is never imported. ``render()`` is empty."""
+
+    content_type = "text/plain; charset=utf-8"
+    multiprocess = False
+
+    def __init__(self) -> None:
+        null = _Unexported()
+        for name in ("requests", "request_seconds", "render_seconds", "renders", "cache_hits", "cache_misses",
+                     "cache_corrupt", "cache_bytes", "cache_entries", "renders_in_flight", "renders_waiting",
+                     "rejected"):
+            setattr(self, name, null)
+        self.hit = self.miss = self.error = self.written = {level: null for level in CACHE_LEVELS}
+
+    def watch_memory_cache(self, nbytes: Callable[[], float], entries: Callable[[], float]) -> None: ...
+    def memory_cache_changed(self) -> None: ...
+    def observe_request(self, route: str, status: int, seconds: float) -> None: ...
+    def update_caches(self) -> None: ...
+
+    def render(self) -> bytes:
+        return b""
+
+    def __getattr__(self, name: str) -> Any:  # metrics added later (other caches) need no change here
+        return _Unexported()

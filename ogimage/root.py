@@ -20,6 +20,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .cache import DiskCache
     from .engine import Engine
+    from .metrics import Metrics, NoMetrics
     from .service import Service
 
 
@@ -29,12 +30,14 @@ def build_service(
     template_dirs: Sequence[Path] = (),
     font_dirs: Sequence[Path] = (),
     engine: Engine | None = None,
+    metrics: Metrics | NoMetrics | None = None,
 ) -> Service:
     """A service over the bundled templates and fonts plus ``settings``' folders and these.
 
     ``settings`` defaults to :meth:`Settings.from_env` (raises :class:`SettingsError`).
     Extra ``template_dirs``/``font_dirs`` (CLI flags, plugin options) come after the
-    settings' own. Loading fonts and templates costs ~0.1-0.3 s; reuse the service.
+    settings' own. ``metrics``: default a fresh Prometheus :class:`Metrics`; the CLI passes
+    :class:`NoMetrics` (it exports none). Loading fonts and templates costs ~0.1-0.3 s; reuse the service.
     """
     from .engine import Engine, take_prewarmed
     from .preflight import check_folders
@@ -46,7 +49,16 @@ def build_service(
     fonts = (*settings.font_dirs, *font_dirs)
     if engine is None:
         engine = take_prewarmed(templates, fonts) or Engine(templates, font_dirs=fonts)
-    return Service(engine, settings)
+    return Service(engine, settings, metrics)
+
+
+def prewarm(settings: Settings) -> None:
+    """Start building and warming the engine :func:`build_service` will take for ``settings``,
+    in a background thread (``ogimage serve`` with one worker, before importing the web
+    framework: the warm-up's image work overlaps the import)."""
+    from .engine import prewarm as start
+
+    start(settings.template_dirs, settings.font_dirs)
 
 
 def open_disk_cache(settings: Settings | None = None) -> DiskCache:

@@ -16,35 +16,36 @@ then the shared tier (Redis, when ``OGIMAGE_SHARED_CACHE`` names one; see
 - With a shared tier, misses are also single-flight across processes: one replica
   (or batch worker) renders a key while the others wait briefly for its value.
 
-:meth:`Service.render_cached` is the synchronous path for the batch CLI; it
+:meth:`Service.render_cached` is the synchronous path for the CLI (and batch edges); it
 shares the caches and the content key with the server.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cachetools import LRUCache
-
+from . import warmup
+from .answers import ImageAnswer, ImageRequest, Rendered, Resolved, etag_for
 from .cache import DiskCache, MemoryCache, content_key
+from .caches import SizedCache
 from .card import Card
 from .errors import OverloadedError, TemplateNotFound
-from .formats import normalise_format
-from .metrics import Metrics
+from .formats import normalise_format, split_suffix
+from .metrics import Metrics, NoMetrics
 from .settings import Settings
 from .shared import Claim, open_shared
 
 if TYPE_CHECKING:
     from .engine import Engine
+
+__all__ = ["ImageAnswer", "ImageRequest", "Rendered", "Resolved", "Service", "etag_for"]
 
 log = logging.getLogger("ogimage.service")
 
@@ -53,45 +54,15 @@ T = TypeVar("T")
 # URLs -> content keys remembered, bounded by their size: a URL may carry up to
 # 16 KiB of query (ignored parameters included), and its card holds the decoded text.
 RESOLVED_BYTES = 8 << 20
-_RESOLVED_OVERHEAD = 1024  # card, key, headers and the entry itself, beyond the URL's text
+_RESOLVED_OVERHEAD = 1024  # card, key, ETag and the entry itself, beyond the URL's text
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """An encoded image and where it came from (``memory``, ``disk``, ``shared`` or ``render``)."""
-
-    body: bytes
-    content_type: str
-    key: str
-    etag: str
-    level: str
-
-    def at(self, level: str) -> Rendered:
-        return Rendered(self.body, self.content_type, self.key, self.etag, level)
-
-
-def etag_for(key: str) -> str:
-    """The strong ETag of the image with this content key."""
-    return f'"{key[:32]}"'
 
 
 def _token_cost(token: Hashable) -> int:
     """What remembering ``token`` costs: twice its text (the URL, and the card decoded from it)."""
     parts = token if isinstance(token, tuple) else (token,)
     return _RESOLVED_OVERHEAD + 2 * sum(len(p) for p in parts if isinstance(p, (str, bytes)))
-
-
-def trim_heap() -> None:
-    """Give freed heap memory back to the system (glibc's ``malloc_trim``; elsewhere a no-op).
-
-    Warm-up frees much of what it allocates (quantiser buffers, sample layouts); without this
-    a worker keeps ~10 MB it will not use again."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 class Service:
@@ -101,19 +72,12 @@ class Service:
         self,
         engine: Engine,
         settings: Settings | None = None,
-        metrics: Metrics | None = None,
+        metrics: Metrics | NoMetrics | None = None,
     ) -> None:
         self.engine = engine
-        # The engine module's renderer version and formats; a stand-in engine
-        # (tests) may declare its own. Imported here: the engine pulls in fonts.
-        if hasattr(engine, "renderer_version") and hasattr(engine, "formats"):
-            self.renderer_version: str = engine.renderer_version
-            self.formats: dict[str, str] = dict(engine.formats)
-        else:
-            from . import engine as engine_module
-
-            self.renderer_version = engine_module.RENDERER_VERSION
-            self.formats = dict(engine_module.FORMATS)
+        # Part of every content key; a stand-in engine (tests) declares its own.
+        self.renderer_version: str = engine.renderer_version
+        self.formats: dict[str, str] = dict(engine.formats)
         self.settings = settings if settings is not None else Settings()
         self.metrics = metrics if metrics is not None else Metrics()
         s = self.settings
@@ -140,11 +104,9 @@ class Service:
         self._sem_loop: asyncio.AbstractEventLoop | None = None
         self._render_ewma = 0.05
         self._template_names: frozenset[str] | None = None
-        # Values are (resolved value, cost in bytes).
-        self._resolved: LRUCache[Hashable, tuple[Any, int]] = LRUCache(
-            maxsize=RESOLVED_BYTES, getsizeof=lambda entry: entry[1]
+        self._resolved: SizedCache[Hashable, Any] = SizedCache(
+            "resolved_urls", RESOLVED_BYTES, lambda token, value: _token_cost(token)
         )
-        self._resolved_lock = threading.Lock()
         self._warm: threading.Thread | None = None
         self.metrics.watch_memory_cache(lambda: self.memory.bytes, lambda: len(self.memory))
         if self.disk is not None:
@@ -191,19 +153,12 @@ class Service:
         if hit is not None:
             return hit
         value = resolve()
-        entry = (value, _token_cost(token))
-        with self._resolved_lock:
-            try:
-                self._resolved[token] = entry
-            except ValueError:  # larger than the whole memo: not remembered
-                pass
+        self._resolved.put(token, value)  # one larger than the whole memo is not remembered
         return value
 
     def peek_resolved(self, token: Hashable) -> Any | None:
         """What :meth:`resolved` remembers for ``token``, or ``None``; never resolves."""
-        with self._resolved_lock:
-            hit = self._resolved.get(token)
-        return None if hit is None else hit[0]
+        return self._resolved.get(token)
 
     def memory_hit(self, key: str) -> Rendered | None:
         """The image for ``key`` if the memory cache holds it (a hit is counted, a miss is not).
@@ -218,15 +173,50 @@ class Service:
 
     # -- async path (server) --------------------------------------------------
 
+    async def answer(
+        self,
+        token: Hashable,
+        parse: Callable[[], ImageRequest],
+        current: Callable[[str], bool] | None = None,
+    ) -> ImageAnswer:
+        """One call per image request: what the URL names, then its image (or "not modified").
+
+        ``token`` identifies the URL (the HTTP edge passes its path and raw query);
+        ``parse()`` turns it into an :class:`ImageRequest` (the edge's query parsing and
+        signature check) and runs only for a token not seen before: resolving a URL to a
+        content key is most of a cache hit's work, and depends only on the URL (see
+        :meth:`resolved`). ``current(etag)`` says whether the client's copy is current
+        (``If-None-Match``): then the answer has no image and no cache is touched.
+        Raises the typed errors of :meth:`resolve` and :meth:`image`.
+        """
+        resolved: Resolved = self.resolved(token, lambda: self.resolve(parse()))
+        if current is not None and current(resolved.etag):
+            return ImageAnswer(resolved, None)
+        return ImageAnswer(resolved, await self.image(resolved.card, resolved.fmt, resolved.key))
+
+    def resolve(self, request: ImageRequest) -> Resolved:
+        """The card, format and content key an image request names (no memo, no image).
+
+        Raises :class:`CardError` (a field, ``format``), :class:`TemplateNotFound`."""
+        name, fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        card = self.card(request.fields, name)
+        key = self.key(card, fmt)
+        return Resolved(card, fmt, key, etag_for(key), self.formats[fmt], request.versioned)
+
+    async def layout_of(self, request: ImageRequest) -> dict[str, Any]:
+        """The layout JSON of the card an image request names (as :meth:`layout`)."""
+        name, _fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        return await self.layout(self.card(request.fields, name))
+
+    # -- memory -> disk -> render, once for both paths ---------------------------
+
     async def image(self, card: Card, fmt: str = "png", key: str | None = None) -> Rendered:
         """The encoded image of ``card``: memory, else disk, else one shared render."""
         if key is None:
             key = self.key(card, fmt)
-        hit = self.memory.get(key)
+        hit = self._memory_get(key)
         if hit is not None:
-            self.metrics.hit["memory"].inc()
-            return hit.at("memory")
-        self.metrics.miss["memory"].inc()
+            return hit
         fut = self._inflight.get(key)
         if fut is None:
             fut = asyncio.ensure_future(self._fill(key, card, fmt))
@@ -235,6 +225,26 @@ class Service:
         # shield: a cancelled request must not cancel the fill the others await.
         return await asyncio.shield(fut)
 
+    def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
+        """The synchronous equivalent of :meth:`image`, for the CLI and batch (no bound, no
+        single-flight): the same caches, key and steps, run on the calling thread."""
+        key = self.key(card, fmt)
+        hit = self._memory_get(key)
+        if hit is not None:
+            return hit
+        steps = self._steps(key, card, fmt)
+        result: Any = None
+        resume = steps.send
+        while True:
+            try:
+                _kind, work = resume(result)
+            except StopIteration as done:
+                return done.value
+            try:
+                result, resume = work(), steps.send
+            except Exception as exc:  # the steps see it (the shared lock is released), then it propagates
+                result, resume = exc, steps.throw
+
     def _fill_done(self, key: str, fut: asyncio.Future[Rendered]) -> None:
         if self._inflight.get(key) is fut:
             del self._inflight[key]
@@ -242,36 +252,78 @@ class Service:
             fut.exception()  # retrieved: no "never retrieved" warning if all waiters left
 
     async def _fill(self, key: str, card: Card, fmt: str) -> Rendered:
+        """:meth:`_steps` on the event loop: disk I/O in the I/O pool, renders bounded in the
+        render pool, disk writes in the background (:meth:`flush` waits for them)."""
         loop = asyncio.get_running_loop()
-        content_type = self.formats[fmt]
-        if self.disk is not None:
-            data = await loop.run_in_executor(self._io_pool, self._disk_get, key, fmt)
+        steps = self._steps(key, card, fmt)
+        result: Any = None
+        resume = steps.send
+        while True:
+            try:
+                kind, work = resume(result)
+            except StopIteration as done:
+                return done.value
+            resume = steps.send
+            try:
+                if kind == "render":
+                    result = await self._bounded(work)
+                elif kind == "claim":  # polls with asyncio.sleep, each round in the tier's threads
+                    assert self.shared is not None
+                    result = await self.shared.aclaim(key, fmt)
+                elif kind in ("write", "finish"):  # in the background; flush() waits for them
+                    pool = self.shared.pool if kind == "finish" and self.shared is not None else self._io_pool
+                    self._track(loop.run_in_executor(pool, work))
+                    result = None
+                else:
+                    result = await loop.run_in_executor(self._io_pool, work)
+            except BaseException as exc:  # the steps see it (the shared lock is released), then it propagates
+                result, resume = exc, steps.throw
+
+    def _steps(self, key: str, card: Card, fmt: str) -> Generator[tuple[str, Callable[[], Any]], Any, Rendered]:
+        """The fill after a memory miss, written once: disk, else render; store in memory; write to disk.
+
+        Yields ``(kind, work)`` (``disk``, ``render`` or ``write``) for the caller to run its
+        own way and send the result back; returns the :class:`Rendered`."""
+        disk = self.disk
+        if disk is not None:
+            data = yield "disk", lambda: self._disk_get(key, fmt)
             if data is not None:
-                entry = Rendered(data, content_type, key, etag_for(key), "disk")
-                self.memory.put(key, entry)
-                self.metrics.memory_cache_changed()
+                return self._remember(key, fmt, data, "disk")
+        shared = self.shared
+        claim: Claim | None = None
+        if shared is not None:  # a hit from Redis, or the right to render it (single-flight across processes)
+            claim = yield "claim", lambda: shared.claim(key, fmt)
+            if claim is not None and claim.body is not None:
+                found = claim.body
+                entry = self._remember(key, fmt, found, "shared")
+                if disk is not None:
+                    yield "write", lambda: self._disk_put(key, fmt, found)
                 return entry
-        # [shared tier] hook 2/6: a hit from Redis, or the right to render it (single-flight across processes).
-        claim: Claim | None = await self.shared.aclaim(key, fmt) if self.shared is not None else None
-        if claim is not None and claim.body is not None:
-            entry = Rendered(claim.body, content_type, key, etag_for(key), "shared")
-            self.memory.put(key, entry)
-            self.metrics.memory_cache_changed()
-            if self.disk is not None:
-                self._track(loop.run_in_executor(self._io_pool, self._disk_put, key, fmt, claim.body))
-            return entry
-        rendered: bytes | None = None
         try:
-            rendered = body = await self._bounded(lambda: self._render(card, fmt))
-        finally:
-            # [shared tier] hook 3/6: store the render in Redis and release the lock, in the background.
-            if self.shared is not None:
-                self._track(self.shared.finish_soon(key, fmt, rendered, claim))
-        entry = Rendered(body, content_type, key, etag_for(key), "render")
+            body = yield "render", lambda: self._render(card, fmt)
+        except BaseException:
+            if shared is not None:  # release the lock: the others render themselves
+                yield "finish", lambda: shared.finish(key, fmt, None, claim)
+            raise
+        entry = self._remember(key, fmt, body, "render")
+        if shared is not None:  # store in Redis and release the lock
+            yield "finish", lambda: shared.finish(key, fmt, body, claim)
+        if disk is not None:
+            yield "write", lambda: self._disk_put(key, fmt, body)
+        return entry
+
+    def _memory_get(self, key: str) -> Rendered | None:
+        hit = self.memory.get(key)
+        if hit is None:
+            self.metrics.miss["memory"].inc()
+            return None
+        self.metrics.hit["memory"].inc()
+        return hit.at("memory")
+
+    def _remember(self, key: str, fmt: str, body: bytes, level: str) -> Rendered:
+        entry = Rendered(body, self.formats[fmt], key, etag_for(key), level)
         self.memory.put(key, entry)
         self.metrics.memory_cache_changed()
-        if self.disk is not None:
-            self._track(loop.run_in_executor(self._io_pool, self._disk_put, key, fmt, body))
         return entry
 
     def _track(self, write: asyncio.Future[Any]) -> None:
@@ -355,44 +407,9 @@ class Service:
         if self._pending_writes:
             await asyncio.gather(*list(self._pending_writes), return_exceptions=True)
 
-    # -- sync path (batch CLI) -----------------------------------------------
-
-    def render_cached(self, card: Card, fmt: str = "png") -> Rendered:
-        """The synchronous equivalent of :meth:`image`, for the CLI (no bound; single-flight only
-        across processes, through the shared tier when there is one)."""
-        key = self.key(card, fmt)
-        hit = self.memory.get(key)
-        if hit is not None:
-            return hit.at("memory")
-        content_type = self.formats[fmt]
-        if self.disk is not None:
-            data = self.disk.get(key, fmt)
-            if data is not None:
-                entry = Rendered(data, content_type, key, etag_for(key), "disk")
-                self.memory.put(key, entry)
-                self.metrics.memory_cache_changed()
-                return entry
-        # [shared tier] hook 4/6: a hit from Redis (the server's renders, other batch workers'), or the lock.
-        claim = self.shared.claim(key, fmt) if self.shared is not None else None
-        if claim is not None and claim.body is not None:
-            entry = Rendered(claim.body, content_type, key, etag_for(key), "shared")
-            self.memory.put(key, entry)
-            self.metrics.memory_cache_changed()
-            if self.disk is not None:
-                self._disk_put(key, fmt, claim.body)
-            return entry
-        rendered: bytes | None = None
-        try:
-            rendered = body = self._render(card, fmt)
-        finally:
-            if self.shared is not None:  # [shared tier] hook 5/6: store in Redis, release the lock
-                self.shared.finish(key, fmt, rendered, claim)
-        entry = Rendered(body, content_type, key, etag_for(key), "render")
-        self.memory.put(key, entry)
-        self.metrics.memory_cache_changed()
-        if self.disk is not None:
-            self._disk_put(key, fmt, body)
-        return entry
+    def layout_now(self, card: Card) -> dict[str, Any]:
+        """The layout JSON of ``card`` on the calling thread (CLI and batch; no bound)."""
+        return self.engine.layout(card)
 
     # -- passthrough for the edges ------------------------------------------
 
@@ -419,27 +436,8 @@ class Service:
 
     def start_warm_up(self) -> None:
         """Warm the engine (templates, fonts, models) in a background thread; ready() waits for it."""
-        warm = getattr(self.engine, "warm_up", None)
-        if warm is None or self._warm is not None:
-            return
-        self._warm = threading.Thread(target=self._run_warm_up, args=(warm,), name="ogimage-warm-up", daemon=True)
-        self._warm.start()
-
-    def _run_warm_up(self, warm: Callable[[], None]) -> None:
-        try:
-            warm()
-        except Exception:  # a broken template shows up on its own requests; readiness must not hang
-            log.exception("warm-up failed")
-        trim_heap()
-        # Every cache key holds the fonts digest (sha256 over ~50 MB of font files, ~0.1-0.2 s):
-        # compute it now, beside readiness rather than before it, so the first request rarely waits.
-        threading.Thread(target=self._digests, name="ogimage-warm-digest", daemon=True).start()
-
-    def _digests(self) -> None:
-        try:
-            self.engine.fonts_digest  # noqa: B018 - computed once and cached by the font book
-        except Exception:  # noqa: BLE001 - the first request computes it (and reports any error)
-            pass
+        if self._warm is None:
+            self._warm = warmup.start(self.engine)
 
     def ready(self) -> bool:
         if self._warm is not None and self._warm.is_alive():

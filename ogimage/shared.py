@@ -179,6 +179,11 @@ class SharedCache:
 
     # -- plain operations ---------------------------------------------------
 
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """The tier's own threads: Redis calls from the event loop run here, never behind disk I/O."""
+        return self._pool
+
     def available(self) -> bool:
         """Whether the breaker lets operations through now (no I/O)."""
         return self._clock() >= self._open_until

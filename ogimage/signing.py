@@ -23,7 +23,9 @@ import hmac
 from collections.abc import Iterable
 from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
-from .errors import SignatureError
+from .errors import QueryDecodeError, SignatureError
+
+__all__ = ["SIG", "QueryDecodeError", "canonical_query", "parse_query", "sign_url", "signature", "verify"]
 
 SIG = "sig"
 
@@ -32,7 +34,7 @@ def parse_query(raw: bytes | str) -> list[tuple[str, str]]:
     """Split a raw query string into decoded ``(name, value)`` pairs, strictly.
 
     ``+`` is a space; percent-escapes must decode to UTF-8 (``ValueError``
-    naming the parameter otherwise). Empty segments (``a=1&&b=2``) are skipped.
+    naming the parameter otherwise: :class:`~ogimage.errors.QueryDecodeError`, a CardError). Empty segments (``a=1&&b=2``) are skipped.
     """
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
@@ -44,12 +46,6 @@ def parse_query(raw: bytes | str) -> list[tuple[str, str]]:
         name = _decode(name_b, None)
         pairs.append((name, _decode(value_b, name)))
     return pairs
-
-
-class QueryDecodeError(ValueError):
-    def __init__(self, field: str | None) -> None:
-        super().__init__("is not valid UTF-8 after percent-decoding")
-        self.field = field
 
 
 def _decode(raw: bytes, field: str | None) -> str:

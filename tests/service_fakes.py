@@ -85,7 +85,7 @@ def make_service(tmp_path, engine: Any = None, **overrides: Any):
 
 def make_app(tmp_path, engine: Any = None, **overrides: Any):
     """The real app over a fake (or given) engine, caches under ``tmp_path``."""
-    from ogimage.server import create_app
+    from ogimage.http.app import create_app
 
     return create_app(service=make_service(tmp_path, engine, **overrides))
 

@@ -72,13 +72,11 @@ def test_layout_json(capsys) -> None:
     assert result["missing_glyphs"] == []
 
 
-def test_fonts_dir_adds_coverage(tmp_path: Path, capsys) -> None:
-    from test_fonts import _tiny_font
-
+def test_fonts_dir_adds_coverage(tmp_path: Path, capsys, tiny_font) -> None:
     pua = chr(0xF0001)
     fonts = tmp_path / "fonts"
     fonts.mkdir()
-    _tiny_font(fonts / "Private.ttf", "Private Glyphs", [0xF0001])
+    tiny_font(fonts / "Private.ttf", "Private Glyphs", [0xF0001])
     assert main(["layout", "-t", "plain", "--title", f"Logo {pua}", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["missing_glyphs"] == [pua]
     assert main(["layout", "-t", "plain", "--title", f"Logo {pua}", "--json", "--fonts-dir", str(fonts)]) == 0
@@ -117,3 +115,20 @@ def test_prewarmed_engine_is_taken_once_and_warm_up_runs_once(monkeypatch) -> No
     app = create_app(Settings.from_env({"OGIMAGE_DISK_CACHE": "0"}))
     assert app.state.service.engine is taken
     assert len(calls) == 1  # only prewarm's thread ran the warm-up body
+
+
+def test_render_goes_through_the_service_with_its_content_key_and_no_disk_cache(tmp_path: Path, monkeypatch) -> None:
+    """`ogimage render` writes the bytes the service would answer for the same card, and
+    leaves the disk cache alone (it is off for one-shot renders)."""
+    from ogimage.engine import Engine
+    from ogimage.service import Service
+    from ogimage.settings import Settings
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("OGIMAGE_CACHE_DIR", str(cache))
+    out = tmp_path / "card.png"
+    assert main(["render", "-t", "light", "--title", TITLE, "--lang", "ja", "-o", str(out)]) == 0
+    assert not cache.exists() or not any(cache.rglob("*.png"))
+    svc = Service(Engine(), Settings(disk_cache=False))
+    expected = svc.render_cached(svc.card({"title": TITLE, "lang": "ja"}, "light"), "png")
+    assert out.read_bytes() == expected.body

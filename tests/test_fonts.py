@@ -111,7 +111,7 @@ def test_format_characters_are_not_missing(book):
 
 
 def test_japanese_title_with_latin_word(book):
-    runs = book.runs("DeepSeekが公開した", "Inter", "bold", "ja")
+    runs = book.runs_for("DeepSeekが公開した", "Inter", "bold", "ja")
     assert faces_of(runs) == [("DeepSeek", "Inter#0"), ("が公開した", "Noto Sans CJK#0")]
     assert runs[1].lang == "ja" and runs[0].direction == runs[1].direction == "ltr"
     assert runs[1].face.weight == "bold" and "Bold" in runs[1].face.path.name
@@ -121,30 +121,30 @@ def test_japanese_title_with_latin_word(book):
                                         ("zh-CN", 2), ("zh-Hant", 3), ("zh-TW", 3), ("zh-Hant-TW", 3),
                                         ("zh-HK", 4), ("zh_hk", 4)])
 def test_han_takes_the_face_of_the_language(book, lang, index):
-    (run,) = book.runs("漢字", "Inter", "regular", lang)
+    (run,) = book.runs_for("漢字", "Inter", "regular", lang)
     assert run.face.family == "Noto Sans CJK" and run.face.index == index
 
 
 def test_korean_title_uses_the_kr_face(book):
-    (run,) = book.runs("강화 학습의 미개척 잠재력", "Inter", "regular", "ko")
+    (run,) = book.runs_for("강화 학습의 미개척 잠재력", "Inter", "regular", "ko")
     assert run.face.index == 1 and run.lang == "ko"
 
 
 def test_without_a_cjk_language_the_text_picks_the_face(book):
-    assert book.runs("東京の朝", "Inter", "regular", "en")[0].face.index == 0  # kana: JP
-    assert book.runs("서울 漢字", "Inter", "regular", "")[0].face.index == 1  # hangul: KR
-    assert book.runs("漢字", "Inter", "regular", "")[0].face.index == 0  # default_lang ja
+    assert book.runs_for("東京の朝", "Inter", "regular", "en")[0].face.index == 0  # kana: JP
+    assert book.runs_for("서울 漢字", "Inter", "regular", "")[0].face.index == 1  # hangul: KR
+    assert book.runs_for("漢字", "Inter", "regular", "")[0].face.index == 0  # default_lang ja
 
 
 def test_zh_hant_title(book):
-    runs = book.runs("專家混合（MoE）架構", "Inter", "regular", "zh-Hant")
+    runs = book.runs_for("專家混合（MoE）架構", "Inter", "regular", "zh-Hant")
     assert faces_of(runs) == [("專家混合（", "Noto Sans CJK#3"), ("MoE", "Inter#0"), ("）架構", "Noto Sans CJK#3")]
     assert runs[0].lang == "zh-Hant"
 
 
 def test_emoji_go_to_the_emoji_face_as_whole_clusters(book):
     text = "Ship 🚀 👨\u200d👩\u200d👧 🇯🇵 1\ufe0f\u20e3 👍🏽 ✅ done"
-    runs = book.runs(text, "Inter", "bold", "en")
+    runs = book.runs_for(text, "Inter", "bold", "en")
     emoji = [r.text for r in runs if r.face.is_emoji]
     assert emoji == ["🚀", "👨\u200d👩\u200d👧", "🇯🇵", "1\ufe0f\u20e3", "👍🏽", "✅"]
     assert all(not r.face.is_emoji for r in runs if r.text.strip() and r.text not in emoji)
@@ -152,17 +152,17 @@ def test_emoji_go_to_the_emoji_face_as_whole_clusters(book):
 
 
 def test_text_presentation_stays_text(book):
-    runs = book.runs("© 2026 ↑", "Inter", "regular", "en")
+    runs = book.runs_for("© 2026 ↑", "Inter", "regular", "en")
     assert faces_of(runs) == [("© 2026 ↑", "Inter#0")]
 
 
 def test_arabic_is_rtl_in_the_arabic_face(book):
-    runs = book.runs("المصدر المفتوح مقابل المصدر المغلق", "Inter", "regular", "ar")
+    runs = book.runs_for("المصدر المفتوح مقابل المصدر المغلق", "Inter", "regular", "ar")
     assert [(r.face.family, r.direction, r.lang) for r in runs] == [("Noto Sans Arabic", "rtl", "ar")]
 
 
 def test_hebrew_with_digits_and_english(book):
-    runs = book.runs("הקרב 2026 על Python", "Inter", "regular", "he")
+    runs = book.runs_for("הקרב 2026 על Python", "Inter", "regular", "he")
     got = [(r.text.strip(), r.face.family, r.direction) for r in runs if r.text.strip()]
     assert got == [("הקרב", "Noto Sans Hebrew", "rtl"), ("2026", "Inter", "ltr"),
                    ("על", "Noto Sans Hebrew", "rtl"), ("Python", "Inter", "ltr")]
@@ -173,7 +173,7 @@ def test_hebrew_with_digits_and_english(book):
                                          ("Следующая битва", "Inter"), ("Η επόμενη μάχη", "Inter"),
                                          ("Cuộc chiến tiếp theo", "Inter")])
 def test_scripts_take_their_family(book, text, family):
-    assert [r.face.family for r in book.runs(text, "Inter", "regular", "")] == [family]
+    assert [r.face.family for r in book.runs_for(text, "Inter", "regular", "")] == [family]
 
 
 _NEW_SCRIPTS = [  # bundled for issue #16: each drew tofu before
@@ -199,15 +199,15 @@ def test_every_major_script_has_a_face_and_is_shaped_with_its_language(book, tex
 
 
 def test_spaces_and_punctuation_stay_in_the_current_run(book):
-    runs = book.runs("강화 학습: 수학과, 코딩", "Inter", "regular", "ko")
+    runs = book.runs_for("강화 학습: 수학과, 코딩", "Inter", "regular", "ko")
     assert len(runs) == 1
-    runs = book.runs("Hello, World — again!", "Inter", "regular", "en")
+    runs = book.runs_for("Hello, World — again!", "Inter", "regular", "en")
     assert len(runs) == 1
 
 
 def test_runs_concatenate_to_the_text(book):
     for lang, title in titles() + titles("bench_titles.txt"):
-        assert "".join(r.text for r in book.runs(title, "Inter", "bold", lang)) == title
+        assert "".join(r.text for r in book.runs_for(title, "Inter", "bold", lang)) == title
 
 
 def test_unknown_family_is_a_font_error(book):
@@ -218,8 +218,7 @@ def test_unknown_family_is_a_font_error(book):
 # ---------------------------------------------------------------- measuring
 
 
-def test_measurer_equals_ink_advance(book):
-    from ogimage.draw.text import ink_line
+def test_measurer_equals_ink_advance(book, ink_line):
 
     for lang, title in titles():
         for size in (40, 64):
@@ -251,7 +250,7 @@ def test_emoji_width_scales_from_the_109px_strike(book):
     one = measure("🚀", 109)
     assert 100 < one < 160
     assert measure("🚀", 54.5) == pytest.approx(one / 2)
-    face = book.runs("🚀", "Inter", "regular", "en")[0].face
+    face = book.runs_for("🚀", "Inter", "regular", "en")[0].face
     assert book.font(face, 30).size == 109
 
 
@@ -303,41 +302,17 @@ def test_missing_manifest_is_a_font_error(tmp_path):
 # ---------------------------------------------------------------- user fonts
 
 
-def _tiny_font(path: Path, family: str, cps: list[int]) -> None:
-    """A real TrueType font with a square glyph for each code point in ``cps``."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    names = [".notdef"] + [f"u{cp:X}" for cp in cps]
-    fb = FontBuilder(1000, isTTF=True)
-    fb.setupGlyphOrder(names)
-    fb.setupCharacterMap({cp: f"u{cp:X}" for cp in cps})
-    glyphs = {}
-    for name in names:
-        pen = TTGlyphPen(None)
-        pen.moveTo((100, 0)), pen.lineTo((100, 700)), pen.lineTo((600, 700)), pen.lineTo((600, 0))
-        pen.closePath()
-        glyphs[name] = pen.glyph()
-    fb.setupGlyf(glyphs)
-    fb.setupHorizontalMetrics({n: (700, 100) for n in names})
-    fb.setupHorizontalHeader(ascent=800, descent=-200)
-    fb.setupNameTable({"familyName": family, "styleName": "Regular"})
-    fb.setupOS2(sTypoAscender=800, sTypoDescender=-200, usWinAscent=800, usWinDescent=200)
-    fb.setupPost()
-    fb.save(str(path))
-
-
-def test_a_folder_of_user_fonts_extends_coverage(tmp_path, book):
+def test_a_folder_of_user_fonts_extends_coverage(tmp_path, book, tiny_font):
     pua = 0xF0001
-    _tiny_font(tmp_path / "Private.ttf", "Private Glyphs", [pua, ord("A")])
+    tiny_font(tmp_path / "Private.ttf", "Private Glyphs", [pua, ord("A")])
     assert book.missing(chr(pua)) == [chr(pua)]
     extended = FontBook(FONTS / "manifest.toml", extra_dirs=[tmp_path])
     assert "Private Glyphs" in extended.families and extended.fallback[-1] == "Private Glyphs"
     assert extended.missing(f"A{chr(pua)}") == []
-    runs = extended.runs(f"A{chr(pua)}", "Inter", "regular", "en")
+    runs = extended.runs_for(f"A{chr(pua)}", "Inter", "regular", "en")
     assert faces_of(runs) == [("A", "Inter#0"), (chr(pua), "Private Glyphs#0")]
     # as a requested family it comes first
-    assert extended.runs("A", "Private Glyphs", "regular", "en")[0].face.family == "Private Glyphs"
+    assert extended.runs_for("A", "Private Glyphs", "regular", "en")[0].face.family == "Private Glyphs"
     assert extended.digest != book.digest
     assert extended.measurer("Private Glyphs", "bold", "en")("AA", 100) == pytest.approx(140)
 
@@ -349,17 +324,19 @@ def test_a_folder_of_user_fonts_extends_coverage(tmp_path, book):
 @given(st.text(max_size=40))
 def test_any_text_itemises_and_measures(text):
     book = FontBook.bundled()
-    runs = book.runs(text, "Inter", "regular", "en")
+    runs = book.runs_for(text, "Inter", "regular", "en")
     assert "".join(r.text for r in runs) == text or any("\ud800" <= c <= "\udfff" for c in text)
-    assert book.measurer("Inter", "regular", "ar")(text, 32) >= 0
+    width = book.measurer("Inter", "regular", "ar")(text, 32)
+    assert width == sum(book.run_width(r, 32) for r in book.runs_for(text, "Inter", "regular", "ar"))
     book.missing(text)
 
 
 @pytest.mark.parametrize("text", ["", " ", "   ", "\u0301", "\u200d", "\ufe0f", "\ud800", "a\udc00b",
                                   "\x00\n\t", "\U000E0001", "🤌\n", "😀\x1e", "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F"])
 def test_odd_strings_do_not_crash(book, text):
-    book.runs(text, "Inter", "bold", "ja")
-    assert book.measurer("Inter", "bold", "ja")(text, 40) >= 0
+    book.runs_for(text, "Inter", "bold", "ja")
+    width = book.measurer("Inter", "bold", "ja")(text, 40)
+    assert width == sum(book.plan_run(r, 40).width for r in book.runs_for(text, "Inter", "bold", "ja"))
     book.missing(text)
     assert book.measurer("Inter", "bold", "ja")("", 40) == 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from PIL import ImageChops
 
-from ogimage.draw.canvas import base_image
+from ogimage.draw.canvas import base_for
 from tests.test_render import decode
 
 TITLE = "「監督付きファインチューニング」は終わるのか。推論モデルとプロセス報酬の最前線"
@@ -35,7 +35,7 @@ def _first_line_ink(engine, card, layout):
     line = box["lines"][0]
     top, bottom = int(line["y"]), int(line["y"] + box["line_height"])
     image = decode(engine.render(card)).convert("RGB").crop((0, top, 1200, bottom))
-    base = base_image(engine.template(card.template)).convert("RGB").crop((0, top, 1200, bottom))
+    base = base_for(engine.template(card.template)).rgba.convert("RGB").crop((0, top, 1200, bottom))
     return ImageChops.difference(image, base).getbbox()
 
 

@@ -9,7 +9,6 @@ from hypothesis import given, settings
 from PIL import Image
 from hypothesis import strategies as st
 
-from ogimage.draw.text import ink_line
 from ogimage.fonts import FontBook
 from ogimage.fonts.pieces import split_pieces
 
@@ -47,16 +46,16 @@ def test_pieces_measure_exactly_like_the_whole_run(book, weight):
     """Kerning, contextual spacing (a Korean space) and kana kerning (ープ) are kept."""
     compared = 0
     for title in sample_titles():
-        for run in book.runs(title, "Inter", weight, ""):
+        for run in book.runs_for(title, "Inter", weight, ""):
             if run.face.is_emoji or split_pieces(run.text, run.direction) is None:
                 continue
-            whole = book._shaped_length(run.face, 64, run.text, run.direction, run.lang)
+            whole = book._planner._shaped_length(run.face, 64, run.text, run.direction, run.lang)
             assert book.run_width(run, 64) == pytest.approx(whole, abs=0.01), run.text
             compared += 1
     assert compared > 40
 
 
-def test_drawn_advance_is_the_measured_width(book):
+def test_drawn_advance_is_the_measured_width(book, ink_line):
     measure = book.measurer("Inter", "bold", "ja")
     for title in sample_titles()[:30]:
         ink = ink_line(book, title, "Inter", "bold", 64, "ja")
@@ -82,10 +81,10 @@ def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
     titles = sample_titles() + ["AVAW Typography Te LT r, f/ VA.", "「監督付き」？！ Ελληνικά Кириллица Vậy"]
     compared = 0
     for title in titles:
-        for run in book.runs(title, "Inter", weight, ""):
+        for run in book.runs_for(title, "Inter", weight, ""):
             for part in split_pieces(run.text, run.direction) or []:
                 for size in (64, 41, 28):
-                    pens = book.nominal_pens(run.face, size, part, run.lang)
+                    pens = book._planner.nominal_pens(run.face, size, part, run.lang)
                     if not pens:
                         continue
                     font = book.font(run.face, size)

@@ -55,20 +55,20 @@ def test_adler32_combine_matches_zlib() -> None:
 def test_rows_reused_from_a_reference_decode_to_the_card(colours: int, hint: bool) -> None:
     """Bands equal to the template base are spliced in compressed; the PNG must decode to
     exactly the card, whether the composer names the dirty rows or the writer compares."""
-    from ogimage.draw.png import Reference
+    from ogimage.draw.png import reference_for
 
     base = _palette_image((300, 97), colours, seed=3)
     card = base.copy()
     patch = _palette_image((120, 13), colours, seed=9)
     card.paste(patch, (40, 30))
     card.paste(patch, (150, 80))  # runs into the last, short band
-    reference = Reference(base)
     dirty = [(30, 43), (80, 93)] if hint else None
     for _ in range(2):  # the second time the base's segments come from its cache
-        data = encode_palette(card, reference=reference, dirty=dirty)
+        data = encode_palette(card, base=base, dirty=dirty)
         back = Image.open(io.BytesIO(data))
         back.load()
         assert back.convert("RGB").tobytes() == card.convert("RGB").tobytes()
         idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
         zlib.decompress(idat)  # a whole zlib stream, Adler-32 checked (Pillow stops at the last row)
-    assert encode_palette(base, reference=reference) != encode_palette(card, reference=reference)
+    assert encode_palette(base, base=base) != encode_palette(card, base=base)
+    assert reference_for(base) is reference_for(base)  # the writer keeps one per base image

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from ogimage.http.preview import VENDOR, platforms, preview_mode, token_matches
-from ogimage.server import create_app
+from ogimage.http.app import create_app
 from ogimage.settings import Settings
 from ogimage.signing import signature
 

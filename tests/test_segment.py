@@ -141,3 +141,28 @@ def test_split_points_prefer_url_punctuation():
 ])
 def test_chinese_numeral_and_classifier_stay_together(text, lang, word):
     assert any(word in u for u in units(text, lang))
+
+
+def test_base_level_agrees_with_python_bidi() -> None:
+    """One base-direction rule for layout and fonts: UAX #9 P2/P3, isolates skipped."""
+    import random
+
+    import bidi
+
+    from ogimage.typeset.script import base_direction, base_level
+
+    alphabet = "aZ1 ,.שלוםعربي\u2066\u2067\u2068\u2069\u202a\u202b\u202c\u200e\u200f日😀\u0300\u0660"
+    rng = random.Random(9)
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
+        assert base_level(text) == bidi.get_base_level(text), repr(text)
+    assert base_direction("\u2067abc\u2069 שלום") == "rtl" and base_direction("") == "ltr"
+
+
+def test_language_tags_have_one_canonical_case() -> None:
+    from ogimage.card import normalise_lang
+    from ogimage.fonts.unicode import normalise_tag
+
+    for tag in ("zh-hans-cn", "ZH_hant_tw", "en-us", "es-419", "sr-latn-rs"):
+        assert normalise_lang(tag) == normalise_tag(tag)
+    assert normalise_lang("zh_hans-cn") == "zh-Hans-CN"

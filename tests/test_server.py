@@ -392,7 +392,7 @@ def real_client(tmp_path_factory: pytest.TempPathFactory):
         from ogimage.engine import Engine
     except ImportError as exc:  # pragma: no cover - only while main is incomplete
         pytest.skip(f"real engine not importable: {exc}")
-    from ogimage.server import create_app
+    from ogimage.http.app import create_app
     from ogimage.settings import Settings
 
     settings = Settings(cache_dir=tmp_path_factory.mktemp("real"), max_renders=2)

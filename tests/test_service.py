@@ -182,9 +182,47 @@ def test_resolved_urls_are_bounded_by_size(tmp_path: Path):
         token = ("/api/og/default", query + str(i).encode())
         assert svc.resolved(token, lambda i=i: calls.append(i) or i) == i
     assert len(calls) == 1000
-    assert svc._resolved.currsize <= service_module.RESOLVED_BYTES
+    assert 0 < svc._resolved.bytes <= service_module.RESOLVED_BYTES
     assert len(svc._resolved) < 1000
     # The most recent URLs are remembered and answered without resolving again.
     last = ("/api/og/default", query + b"999")
     assert svc.peek_resolved(last) == 999 and svc.resolved(last, lambda: -1) == 999
     assert svc.peek_resolved(("/api/og/default", query + b"0")) is None
+
+
+def test_answer_resolves_a_url_once_and_answers_not_modified_without_an_image(tmp_path: Path):
+    asyncio.run(_answer_scenario(tmp_path))
+
+
+async def _answer_scenario(tmp_path: Path) -> None:
+    from ogimage.service import ImageRequest
+
+    svc = make_service(tmp_path, disk_cache=False)
+    parsed = []
+
+    def parse() -> ImageRequest:
+        parsed.append(1)
+        return ImageRequest("default.webp", {"title": "Answer", "v": "2"}, versioned=True)
+
+    token = ("/api/og/default.webp", b"title=Answer&v=2")
+    first = await svc.answer(token, parse)
+    assert first.rendered is not None and first.rendered.level == "render"
+    assert first.resolved.fmt == "webp" and first.resolved.content_type == "image/webp"
+    assert first.resolved.versioned and first.resolved.etag == svc.etag(first.resolved.key)
+    second = await svc.answer(token, parse)
+    assert second.rendered is not None and second.rendered.level == "memory"
+    assert second.rendered.body == first.rendered.body
+    current = await svc.answer(token, parse, lambda etag: etag == first.resolved.etag)
+    assert current.rendered is None and current.resolved == first.resolved
+    assert len(parsed) == 1 and svc.renders == 1
+
+
+def test_render_cached_and_image_share_the_pipeline(tmp_path: Path):
+    svc = make_service(tmp_path)
+    card = svc.card({"title": "Shared"}, "default")
+    first = svc.render_cached(card, "png")
+    assert first.level == "render" and (tmp_path / "cache").exists()
+    svc.memory.clear()
+    again = svc.render_cached(card, "png")
+    assert again.level == "disk" and again.body == first.body
+    assert svc.render_cached(card, "png").level == "memory" and svc.renders == 1

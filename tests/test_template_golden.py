@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import sample_titles
-
 GOLDEN = Path(__file__).parent / "golden" / "templates.tsv"
 
 
@@ -26,23 +24,23 @@ def _rows() -> list:
     return params
 
 
-def _title(expected: str) -> str:
+def _title(expected: str, sample_titles: list[tuple[str, str]]) -> str:
     """The sample title a golden row lays out (spaces at breaks are dropped from the row)."""
     squeeze = expected.replace("▁", "").replace(" ", "")
-    return next(title for _, title in sample_titles() if title.replace(" ", "") == squeeze)
+    return next(title for _, title in sample_titles if title.replace(" ", "") == squeeze)
 
 
 @pytest.mark.parametrize(("template", "lang", "expected"), _rows())
-def test_title_breaks(engine, template: str, lang: str, expected: str) -> None:
-    layout = engine.layout(engine.card({"title": _title(expected)}, template))
+def test_title_breaks(engine, sample_titles, template: str, lang: str, expected: str) -> None:
+    layout = engine.layout(engine.card({"title": _title(expected, sample_titles)}, template))
     box = layout["boxes"]["title"]
     assert not box["truncated"]
     assert layout["missing_glyphs"] == []
     assert [line["text"] for line in box["lines"]] == expected.split("▁")
 
 
-def test_every_sample_title_has_a_golden_row_per_template() -> None:
+def test_every_sample_title_has_a_golden_row_per_template(sample_titles) -> None:
     rows = [p.values for p in _rows()]
     for template in ("plain", "default", "light"):
-        covered = {_title(expected) for t, _, expected in rows if t == template}
-        assert covered == {title for _, title in sample_titles()}
+        covered = {_title(expected, sample_titles) for t, _, expected in rows if t == template}
+        assert covered == {title for _, title in sample_titles}

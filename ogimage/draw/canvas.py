@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from PIL import Image, ImageChops, ImageDraw, ImageOps
 
 from ..template import RGBA, Background, Gradient, Template
-from .png import Reference
 
 # Palette entries a template base may use; the rest are left for text ramps.
 BASE_COLOURS = 128
@@ -33,7 +32,6 @@ class Base:
     photo: Image.Image | None
     indexed: Image.Image | None
     palette: tuple[int, ...]  # flat RGB triples of ``indexed``'s used entries
-    reference: Reference | None = None  # ``indexed``'s rows, compressed once for every card's PNG
     flat_rows: tuple[int | None, ...] = ()  # per row of ``indexed``: the one index filling it, or None
 
     @property
@@ -135,16 +133,6 @@ def _background(size: tuple[int, int], background: Background) -> Image.Image:
             picture = ImageOps.contain(picture, size, Image.Resampling.LANCZOS)
             image.alpha_composite(picture, ((size[0] - picture.width) // 2, (size[1] - picture.height) // 2))
     return image
-
-
-def rounded_rect(image: Image.Image, box: tuple[float, float, float, float], radius: float, color: RGBA) -> None:
-    """Draw a (translucent) rounded rectangle onto an RGBA image."""
-    if color[3] == 255:
-        ImageDraw.Draw(image).rounded_rectangle(box, radius=radius, fill=color)
-        return
-    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    ImageDraw.Draw(layer).rounded_rectangle(box, radius=radius, fill=color)
-    image.alpha_composite(layer)
 
 
 def rounded_rect_mask(size: tuple[int, int], radius: float) -> Image.Image:
@@ -253,13 +241,6 @@ def base_for(template: Template) -> Base:
                 # A palette base keeps only its indexed image: every card, palette or RGB, starts
                 # from the same pixels (Base.rgba converts it).
                 base = Base(None if indexed is not None else rgba, indexed, palette,
-                            Reference(indexed) if indexed is not None else None,
                             _flat_rows(indexed) if indexed is not None else ())
                 _bases[template.digest] = base
     return base
-
-
-def base_image(template: Template) -> Image.Image:
-    """The template's static layers as RGBA (for a palette base a new image; else the
-    cached one: copy it before drawing)."""
-    return base_for(template).rgba

@@ -16,11 +16,11 @@ from functools import lru_cache
 
 from PIL import Image
 
+from ..caches import ENTRY_OVERHEAD, SizedCache
 from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
 from ..template import RGBA
 from .canvas import Base, base_for, rounded_rect_mask
-from .png import Reference
 from .text import coverage, line_pieces
 
 # Coverage levels per paint in a palette card. 16 levels look the same as 32 or 256 on
@@ -150,7 +150,17 @@ def _offset_lut(start: int) -> tuple[int, ...]:
     return tuple(min(255, start + i) for i in range(256))
 
 
-_layer_cache: dict[tuple, tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]] = {}
+# Quantised colour layers (emoji on palette cards): per layer an index image and a mask.
+LAYER_CACHE_BYTES = 4 << 20
+
+
+def _layers_cost(key: tuple, found: tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]) -> int:
+    return ENTRY_OVERHEAD + 8 * len(found[0]) + sum(2 * idx.width * idx.height for idx, _ in found[1])
+
+
+_layer_cache: SizedCache[tuple, tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]] = SizedCache(
+    "emoji_layers", LAYER_CACHE_BYTES, _layers_cost
+)
 
 
 def _indexed_layers(layers: list[tuple[Image.Image, tuple[int, int, int]]], colours: int
@@ -177,9 +187,7 @@ def _indexed_layers(layers: list[tuple[Image.Image, tuple[int, int, int]]], colo
             parts.append((indices.crop((x, 0, x + layer.width, layer.height)), _lookup(layer.getchannel("A"), _INKED)))
             x += layer.width
         found = (palette, parts)
-        if len(_layer_cache) > 512:
-            _layer_cache.clear()
-        _layer_cache[key] = found
+        _layer_cache.put(key, found)
     return found
 
 
@@ -234,12 +242,13 @@ def draw_layout(layout: CardLayout, book: FontBook) -> Image.Image:
 
 @dataclass(frozen=True)
 class Drawn:
-    """A drawn card and what its PNG encoder may reuse: the template base it was composed
-    on (palette cards) and the row ranges where it differs from it."""
+    """A drawn card: the image, and for a palette card the template base image it was
+    composed on and the row ranges ``(start, end)`` where it may differ from that base
+    (an encoder may reuse the base's rows elsewhere; the PNG writer keeps its own state)."""
 
     image: Image.Image
-    reference: Reference | None = None
-    dirty: list[tuple[int, int]] | None = None
+    base: Image.Image | None = None
+    changed_rows: list[tuple[int, int]] | None = None
 
 
 def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
@@ -250,7 +259,7 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
     for box in layout.boxes:
         size = round(box.font_size)
         if box.chips:
-            style = next(b for b in template.boxes if b.name == box.name).chips
+            style = template.box(box.name).chips  # type: ignore[union-attr] - arranged boxes come from the template
             assert style is not None
             for chip in box.chips:
                 x, y = round(chip.x), round(chip.y)
@@ -267,7 +276,7 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
         image = _compose_palette(base, paints, layers)
         if image is not None:
             dirty = [(p.box[1], p.box[3]) for p in paints] + [(y, y + img.height) for img, (_, y) in layers]
-            return Drawn(image, base.reference, dirty)
+            return Drawn(image, base.indexed, dirty)
     return Drawn(_compose_rgb(base, paints, canvas.colour_layers))
 
 

@@ -12,22 +12,25 @@ import io
 
 from PIL import Image
 
-from .png import Reference, encode_palette
+from .png import DEFLATE, encode_palette
+
+__all__ = ["DEFLATE", "RGB_PNG_LEVEL", "encode"]
 
 # RGB cards (colour emoji, photographic backgrounds) gain little past zlib level 1
 # for a lot of time; palette cards go through our own writer (png.py).
 RGB_PNG_LEVEL = 1
 
 
-def encode(image: Image.Image, fmt: str = "png", reference: Reference | None = None,
-           dirty: list[tuple[int, int]] | None = None) -> bytes:
-    """The image's bytes in ``fmt`` (``png``, ``jpeg`` or ``webp``). ``reference`` and
-    ``dirty``: the template base a palette card was composed on and the rows where it
-    differs, so the PNG reuses the base's compressed rows (see :mod:`ogimage.draw.png`)."""
+def encode(image: Image.Image, fmt: str = "png", base: Image.Image | None = None,
+           changed_rows: list[tuple[int, int]] | None = None) -> bytes:
+    """The image's bytes in ``fmt``, a name in :data:`ogimage.formats.FORMATS` (a new format
+    needs its row there and its branch here). ``base`` and
+    ``changed_rows``: the template base a palette card was composed on and the rows where it
+    may differ, so the PNG reuses the base's compressed rows (see :mod:`ogimage.draw.png`)."""
     buf = io.BytesIO()
     if fmt == "png":
         if image.mode == "P":
-            return encode_palette(image, reference=reference, dirty=dirty)
+            return encode_palette(image, base=base, dirty=changed_rows)
         image.save(buf, "PNG", compress_level=RGB_PNG_LEVEL)
     elif fmt == "jpeg":
         image.convert("RGB").save(buf, "JPEG", quality=90, progressive=True)

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import struct
 import threading
+import weakref
 import zlib
 
-from cachetools import LRUCache
 from PIL import Image
+
+from ..caches import SizedCache
 
 try:
     from zlib_ng import zlib_ng as _deflate
@@ -33,7 +35,11 @@ except ImportError:  # pragma: no cover - zlib-ng is a dependency; plain zlib st
     _deflate = zlib  # type: ignore[assignment]
     DEFLATE = "zlib"
 
-__all__ = ["DEFLATE", "Reference", "encode_palette"]
+__all__ = ["DEFLATE", "Reference", "encode_palette", "reference_for"]
+
+# The writer's references, by id of their base image (PIL images are not hashable).
+_references: dict[int, Reference] = {}
+_references_lock = threading.Lock()
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LEVEL = 5  # zlib-ng: as small as 6 on cards (measured), ~15 % faster
@@ -41,13 +47,15 @@ BAND_ROWS = 8  # rows compared and reused together
 _ZLIB_HEADER = b"\x78\x9c"
 _FINAL_EMPTY_BLOCK = b"\x03\x00"  # a last, empty, fixed-Huffman block
 _ADLER_BASE = 65521
-_SEGMENTS_KEPT = 256
+# A template's compressed base rows (a few dozen row ranges, ~0.1-20 KB each).
+TEMPLATE_SEGMENT_BYTES = 1 << 20
 # Compressed card bands by content: a site's brand line, a repeated title. Keyed by length,
 # Python's (per-process keyed) hash and Adler-32 of the scanlines: ~96 bits, so a wrong hit
 # is not a practical concern, and the key holds no copy of the data.
 _CARD_SEGMENT_BYTES = 2 << 20
-_card_segments: LRUCache = LRUCache(maxsize=_CARD_SEGMENT_BYTES, getsizeof=lambda v: len(v[0]) + 64)
-_card_lock = threading.Lock()
+_card_segments: SizedCache[tuple, tuple] = SizedCache(
+    "bands", _CARD_SEGMENT_BYTES, lambda key, v: len(v[0]) + 64
+)
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
@@ -86,12 +94,10 @@ def _card_segment(data: bytes, level: int) -> tuple[bytes, int, int]:
     """``data`` deflated as a segment, with its Adler-32 and length; memoised by content."""
     adler = zlib.adler32(data)
     key = (level, len(data), hash(data), adler)
-    with _card_lock:
-        found = _card_segments.get(key)
+    found = _card_segments.get(key)
     if found is None:
         found = (_deflate_segment(data, level), adler, len(data))
-        with _card_lock:
-            _card_segments[key] = found
+        _card_segments.put(key, found)
     return found
 
 
@@ -103,8 +109,9 @@ class Reference:
             raise ValueError(f"expected a palette (P) image, got mode {image.mode}")
         self.image = image
         self._raw: dict[int, bytes] = {}
-        self._segments: LRUCache = LRUCache(maxsize=_SEGMENTS_KEPT)
-        self._lock = threading.Lock()
+        self._segments: SizedCache[tuple, tuple[bytes, int, int]] = SizedCache(
+            "template_bands", TEMPLATE_SEGMENT_BYTES, lambda key, v: len(v[0]) + 64
+        )
 
     def raw(self, bits: int) -> bytes:
         """The base's packed rows at ``bits`` per pixel (no filter bytes)."""
@@ -116,14 +123,12 @@ class Reference:
     def segment(self, bits: int, row0: int, row1: int, level: int) -> tuple[bytes, int, int]:
         """Rows ``row0:row1`` of the base as (deflate segment, Adler-32, raw length), made once."""
         key = (bits, row0, row1, level)
-        with self._lock:
-            found = self._segments.get(key)
+        found = self._segments.get(key)
         if found is None:
             stride = len(self.raw(bits)) // self.image.height
             data = _scanlines(self.raw(bits), stride, row0, row1)
             found = (_deflate_segment(data, level), zlib.adler32(data), len(data))
-            with self._lock:
-                self._segments[key] = found
+            self._segments.put(key, found)
         return found
 
 
@@ -178,15 +183,30 @@ def _idat(image: Image.Image, bits: int, stride: int, level: int, reference: Ref
     return b"".join(parts)
 
 
-def encode_palette(image: Image.Image, level: int = LEVEL, reference: Reference | None = None,
+def reference_for(base: Image.Image) -> Reference:
+    """The writer's :class:`Reference` for a base image (made once, forgotten with the image)."""
+    key = id(base)
+    ref = _references.get(key)
+    if ref is None or ref.image is not base:
+        with _references_lock:
+            ref = _references.get(key)
+            if ref is None or ref.image is not base:
+                ref = _references[key] = Reference(base)
+                weakref.finalize(base, _references.pop, key, None)
+    return ref
+
+
+def encode_palette(image: Image.Image, level: int = LEVEL, base: Image.Image | None = None,
                    dirty: list[tuple[int, int]] | None = None) -> bytes:
     """PNG bytes of a mode ``P`` image with every palette entry it holds.
 
-    With a ``reference`` (the template base the card was composed on: same size, same
-    leading palette entries), bands of rows equal to the base's reuse its compressed rows.
-    ``dirty``, when given, lists the row ranges ``(start, end)`` that may differ from the
-    reference (the composer knows them); without it rows are compared.
+    With a ``base`` (the template base the card was composed on: same size, same leading
+    palette entries), bands of rows equal to the base's reuse its compressed rows, which
+    this module keeps per base (:func:`reference_for`). ``dirty``, when given, lists the
+    row ranges ``(start, end)`` that may differ from the base (the composer knows them);
+    without it rows are compared.
     """
+    reference = reference_for(base) if base is not None else None
     if image.mode != "P":
         raise ValueError(f"expected a palette (P) image, got mode {image.mode}")
     width, height = image.size

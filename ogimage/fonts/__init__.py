@@ -12,12 +12,13 @@ and otherwise the manifest's ``default_lang`` (JP).
 
 Runs also carry their bidi embedding level (Unicode Bidirectional Algorithm, resolved by
 python-bidi), so a run never mixes directions; runs are in logical order and
-:func:`ogimage.draw.text.ink_line` puts them in visual order.
+:meth:`FontBook.plan_line` puts their plans in visual order.
 
 Measuring warns about the trap Pillow's docs warn about: the widths of two strings do not
-add up (kerning, shaping, ligatures). :meth:`FontBook.measurer` therefore measures each
-whole run as raqm shapes it, with its language and direction, and sums the runs; the same
-function gives :attr:`Ink.advance <ogimage.draw.text.Ink.advance>`, so measured and drawn
+add up (kerning, shaping, ligatures). Each run is therefore planned once
+(:mod:`.plan`: cut into pieces that shaping cannot reach across, each shaped with its
+language and direction): :meth:`FontBook.measurer` sums the plan's advances and
+:func:`ogimage.draw.text.line_pieces` rasterises the same plan, so measured and drawn
 widths agree exactly at the same size.
 
 Caveats:

@@ -8,13 +8,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 from PIL import ImageFont, features
 
+from ..caches import SizedCache, text_cost
 from ..errors import FontError
 from ..resources import fonts_dir
 from .cmap import Coverage, read_coverage
@@ -22,8 +21,8 @@ from .faces import Face, Run, _Family
 from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
 from .objects import FontObjects
-from .pieces import split_pieces
 from .halt import HaltTrims
+from .plan import LinePlanner, RunPlan
 from .shaping import Shaper
 from .shaping import available as shaping_available
 from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
@@ -31,14 +30,16 @@ from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
 
 log = logging.getLogger("ogimage.fonts")
 
+# Bytes the itemised fallback runs per (text, family, weight, language) may hold
+# (estimated: see caches.text_cost): ~10,000 titles.
+RUNS_BYTES = 4 << 20
+
+
+def _runs_cost(key: tuple, runs: tuple[Run, ...]) -> int:
+    # the key's text, and each run's text, object and face reference
+    return text_cost(key[0]) + sum(text_cost(r.text) for r in runs)
+
 __all__ = ["FontBook"]
-
-def _plain_length(font: ImageFont.FreeTypeFont, char: str) -> float:
-    try:
-        return font.getlength(char)
-    except (RuntimeError, ValueError):
-        return 0.0
-
 
 class FontBook:
     """The fonts a renderer may use, and everything derived from their files.
@@ -82,15 +83,13 @@ class FontBook:
         self._objects = FontObjects()
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
-        self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
         self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
-        self._runs_cache: OrderedDict[tuple, tuple[Run, ...]] = OrderedDict()
-        self._emoji_advance = lru_cache(maxsize=4096)(self._emoji_advance_109)
-        self.piece_advance = lru_cache(maxsize=65536)(self._piece_advance)
+        self._runs_cache: SizedCache[tuple, tuple[Run, ...]] = SizedCache("runs", RUNS_BYTES, _runs_cost)
         engine = self.layout_engine()
         # Measure with HarfBuzz directly when Pillow shapes with it too (raqm): same shaper, 20x less set-up.
-        self._shaper = Shaper() if engine == "raqm" and shaping_available() else None
-        self._halt = HaltTrims(self._shaper, self._runs_cached)
+        shaper = Shaper() if engine == "raqm" and shaping_available() else None
+        self._planner = LinePlanner(self, shaper)
+        self._halt = HaltTrims(shaper, self._runs_cached)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -284,20 +283,14 @@ class FontBook:
         runs = self._runs_cache.get(key)
         if runs is None:
             runs = self._itemise(text, family, weight, lang, base)
-            with self._lock:
-                self._runs_cache[key] = runs
-                while len(self._runs_cache) > 8192:
-                    self._runs_cache.popitem(last=False)
+            self._runs_cache.put(key, runs)
         return runs
-
-    def runs(self, text: str, family: str, weight: str, lang: str) -> list[Run]:
-        """``text`` itemised into fallback runs, in logical order."""
-        return list(self._runs_cached(text, family, weight, lang or ""))
 
     def runs_for(self, text: str, family: str, weight: str, lang: str,
                  base: int | None = None) -> tuple[Run, ...]:
-        """Like :meth:`runs` with the paragraph's base level forced (0 LTR, 1 RTL) or,
-        with ``None``, taken from the first strong character. Cached; do not mutate."""
+        """``text`` itemised into fallback runs, in logical order, with the paragraph's base
+        level forced (0 LTR, 1 RTL) or, with ``None``, taken from the first strong character.
+        Cached; do not mutate."""
         if base is not None and base == auto_base(text):
             base = None  # same as the automatic base: share the cache entry
         return self._runs_cached(text, family, weight, lang or "", base)
@@ -315,61 +308,20 @@ class FontBook:
         """
         return self._missing.missing(text)
 
-    # ---------------------------------------------------------------- measuring
+    # ---------------------------------------------------------------- measuring (fonts/plan.py)
 
-    def _emoji_advance_109(self, face: Face, cluster: str) -> float:
-        font = self.font(face, 0)
-        try:
-            return font.getlength(cluster)
-        except (RuntimeError, ValueError):  # raqm refuses an emoji beside a control (🤌\n): measure plainly
-            return sum(_plain_length(font, c) for c in cluster)
+    def plan_run(self, run: Run, size: float) -> RunPlan:
+        """``run`` cut into the pieces it is measured and drawn as, with their advances (see :mod:`.plan`)."""
+        return self._planner.run(run, size)
 
-    def emoji_clusters(self, run: Run, size: float) -> list[tuple[str, float]]:
-        """The grapheme clusters of an emoji run with their advances at ``size``."""
-        fam = self._families[run.face.family]
-        scale = size / (fam.bitmap_size or size)
-        return [(c, self._emoji_advance(run.face, c) * scale) for c in GRAPHEME.findall(run.text)]
+    def plan_line(self, text: str, family: str, weight: str, size: float, lang: str,
+                  base: int | None = None) -> tuple[RunPlan, ...]:
+        """The line plan of ``text``: its runs' plans in visual order (drawing only rasterises it)."""
+        return self._planner.line(text, family, weight, size, lang, base)
 
     def run_width(self, run: Run, size: float) -> float:
-        """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it: the sum
-        of its pieces' advances (see :mod:`ogimage.fonts.pieces`), or the whole run shaped."""
-        fam = self._families[run.face.family]
-        if fam.bitmap_size:
-            return sum(adv for _, adv in self.emoji_clusters(run, size))
-        text = shapeable(run.text)
-        pieces = split_pieces(text, run.direction)
-        if pieces is not None:
-            advance = self.piece_advance
-            return sum(advance(run.face, size, p, run.lang) for p in pieces)
-        return self._shaped_length(run.face, size, text, run.direction, run.lang)
-
-    def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
-        """(character, pen in 1/64 px) per glyph of ``text`` when it shapes into its
-        characters' own glyphs (see :meth:`Shaper.nominal_pens`), else None."""
-        if self._shaper is None:
-            return None
-        try:
-            return self._shaper.nominal_pens(face, size, text, lang)
-        except Exception:  # noqa: BLE001 - the caller renders the piece whole instead
-            return None
-
-    def _piece_advance(self, face: Face, size: float, piece: str, lang: str) -> float:
-        """The advance of one piece (cached per face, size, piece and language)."""
-        return self._shaped_length(face, size, piece, "ltr", lang)
-
-    def _shaped_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
-        if self._shaper is not None:
-            try:
-                return self._shaper.advance(face, size, text, direction, lang)
-            except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
-                log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", text, exc)
-        font = self.font(face, size)
-        if font.layout_engine == ImageFont.Layout.RAQM:
-            try:
-                return font.getlength(text, direction=direction, language=lang or None)
-            except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
-                log.debug("raqm could not lay out %r; measuring without shaping", text)
-        return sum(_plain_length(font, c) for c in text)
+        """Advance width in px of ``run`` at ``size``: the sum of its planned pieces' advances."""
+        return self._planner.run(run, size).width
 
     def edge_trims(self, text: str, family: str, weight: str, lang: str, size: float) -> tuple[float, float]:
         """(left, right) px of blank half-em that JLREQ drops at a line's edges (fonts/halt.py)."""
@@ -378,19 +330,8 @@ class FontBook:
     def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:
         """``measure(text, size) -> px``: the advance of ``text`` as it will be drawn.
 
-        Itemised into fallback runs, each run shaped by raqm with its language and
-        direction, widths summed. Results are cached per ``(text, size)``.
+        Itemised into fallback runs, each run planned (shaped by HarfBuzz with its language
+        and direction, cut into pieces), the runs' widths summed. Cached per ``(text, size)``.
         """
-        key = (family, weight, lang or "")
-        m = self._measurers.get(key)
-        if m is None:
-            self.family(family)  # fail early on an unknown family
-
-            @lru_cache(maxsize=16384)
-            def measure(text: str, size: float) -> float:
-                if not size > 0:
-                    return 0.0
-                return sum(self.run_width(r, size) for r in self._runs_cached(text, family, weight, lang or ""))
-
-            m = self._measurers[key] = measure
-        return m
+        self.family(family)  # fail early on an unknown family
+        return self._planner.measurer(family, weight, lang or "")

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..caches import SizedCache, text_cost
+
 # Full-width punctuation whose blank half a line edge drops.
 HALT_START = frozenset("「『（〔［｛〈《【〘〖〝")
 HALT_END = frozenset("」』）〕］｝〉》】〙〗〟、。，．：；")
 
-_LIMIT = 4096  # cached trims (floats): characters x faces x sizes seen
+HALT_TRIMS_BYTES = 1 << 20  # cached trims (floats): characters x faces x sizes seen
 
 
 class HaltTrims:
@@ -27,7 +29,9 @@ class HaltTrims:
 
     def __init__(self, shaper: Any, runs: Callable[..., Any]) -> None:
         self._shaper, self._runs = shaper, runs
-        self._cache: dict[tuple[str, str, str, str, float], float] = {}
+        self._cache: SizedCache[tuple[str, str, str, str, float], float] = SizedCache(
+            "halt_trims", HALT_TRIMS_BYTES, lambda key, trim: text_cost(*key[:4])
+        )
 
     def trims(self, text: str, family: str, weight: str, lang: str, size: float) -> tuple[float, float]:
         """(left, right) px that ``text`` set as one line loses at its start and end.
@@ -54,7 +58,5 @@ class HaltTrims:
                 # never more than the blank itself: a centred ：or a TC 。 keeps its ink inside
                 blank = self._shaper.blank_sides(run.face, size, char, run.lang)[0 if char in HALT_START else 1]
                 trim = max(0.0, min(full - half, blank))
-            if len(self._cache) >= _LIMIT:
-                self._cache.clear()
-            self._cache[key] = trim
+            self._cache.put(key, trim)
         return trim

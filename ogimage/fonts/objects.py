@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PIL import ImageFont, features
 
+from ..caches import registry
 from ..errors import FontError
 from .faces import Face
 
@@ -33,16 +34,29 @@ def face_cost(path: Path) -> int:
 
 
 class FontObjects:
-    """``get(face, size)``: a Pillow ``FreeTypeFont``, least recently used evicted first."""
+    """``get(face, size)``: a Pillow ``FreeTypeFont``, least recently used evicted first.
+
+    Bounded by the fonts' estimated memory (and a count, as FreeType keeps per-object
+    state); listed in :data:`ogimage.caches.registry` as ``fonts``."""
+
+    name = "fonts"
+    max_bytes = FONT_CACHE_BYTES
 
     def __init__(self) -> None:
         self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
         self.bytes = 0  # the estimated cost of the fonts held
         self._costs: dict[Path, int] = {}
         self._lock = threading.Lock()
+        registry.register(self)
 
     def __len__(self) -> int:
         return len(self._fonts)
+
+    def clear(self) -> None:
+        """Close nothing, forget every font object (they are reopened on demand)."""
+        with self._lock:
+            self._fonts.clear()
+            self.bytes = 0
 
     def __contains__(self, key: object) -> bool:
         return key in self._fonts

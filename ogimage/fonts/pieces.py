@@ -25,14 +25,16 @@ from __future__ import annotations
 
 import re
 
+from ..typeset.script import HAN, WIDE, char_class
+
 __all__ = ["split_pieces"]
 
-_WIDE = "\u2e80-\u303f\u3040-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+_WIDE = char_class(WIDE)
 # Characters whose shaping never reaches across a space or a wide character.
 _SIMPLE = ("\x00-\u02ff\u0370-\u0482\u048a-\u052f\u1e00-\u1fff\u2000-\u200b\u2010-\u2027"
            "\u2030-\u205f\u2070-\u2bff" + _WIDE)
 _NOT_SIMPLE = re.compile(f"[^{_SIMPLE}]")
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+_HAN = char_class(HAN)
 _PIECE = re.compile(f"[{_HAN}]|[^{_HAN} ]+ *| +")
 
 

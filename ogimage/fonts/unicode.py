@@ -1,4 +1,6 @@
-"""Text facts the fonts layer needs: clusters, emoji, ignorables, language tags, bidi levels."""
+"""Text facts the fonts layer needs: emoji, ignorables, bidi levels. Graphemes, CJK ranges,
+language tags and the base direction are the typesetting core's (:mod:`ogimage.typeset.script`),
+re-exported here under the names the fonts layer uses."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import unicodedata
 
 import regex
 
-__all__ = ["bidi_levels", "shapeable"]
+from ..typeset.script import GRAPHEME
+from ..typeset.script import HANGUL_SCRIPT as HANGUL
+from ..typeset.script import KANA_SCRIPT as KANA
+from ..typeset.script import base_level as auto_base
+from ..typeset.script import canonical_tag as normalise_tag
 
-GRAPHEME = regex.compile(r"\X")
+__all__ = ["GRAPHEME", "HANGUL", "KANA", "auto_base", "bidi_levels", "normalise_tag", "shapeable"]
+
 _EMOJI_MARK = regex.compile(r"[\p{Emoji_Presentation}\uFE0F\u20E3]")
-KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-HANGUL = regex.compile(r"\p{Hangul}")
 RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
 
 
@@ -51,28 +56,6 @@ _SHAPE_TABLE = {cp: " " for cp in (0x0A, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0
 def shapeable(text: str) -> str:
     """``text`` as handed to raqm: line and paragraph separators become spaces."""
     return text.translate(_SHAPE_TABLE)
-
-
-def normalise_tag(lang: str) -> str:
-    parts = [p for p in lang.replace("_", "-").split("-") if p]
-    if not parts:
-        return ""
-    out = [parts[0].lower()]
-    for p in parts[1:]:
-        if len(p) == 4 and p.isalpha():
-            out.append(p.title())
-        elif len(p) == 2 or (len(p) == 3 and p.isdigit()):
-            out.append(p.upper())
-        else:
-            out.append(p.lower())
-    return "-".join(out)
-
-
-def auto_base(text: str) -> int:
-    """Base level from the first strong character (P2/P3): 1 if it is R/AL, else 0."""
-    import bidi
-
-    return bidi.get_base_level(text) if text else 0
 
 
 _LEVELS = re.compile(r"Level\(\s*(\d+)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
@@ -17,137 +17,125 @@ from fastapi.routing import APIRoute
 from starlette.routing import request_response
 
 from .. import __version__
-from ..errors import CardError, OgImageError
-from ..service import Service
+from ..errors import CardError, OgImageError, QueryTooLong
+from ..service import ImageRequest, Service
 from ..settings import Settings
-from ..signing import QueryDecodeError, parse_query, verify
+from ..signing import parse_query, verify
 from .accesslog import AccessLog, AccessLogger, setup_logging
-from .fastpath import FastPath, Target, not_modified
 from .errors import install_error_handlers
+from .fastpath import FastPath, not_modified
+from .headers import ImageHeaders
 from .openapi import CARD_PARAMS, IMAGE_RESPONSES, TEMPLATE_PARAM
 from .preview import mount_preview
-
-if TYPE_CHECKING:
-    from ..engine import Engine
 
 log = logging.getLogger("ogimage.server")
 
 # Longest query string accepted: a 300-character CJK title and a 500-character
 # description percent-encoded are about 7 KiB.
 MAX_QUERY_BYTES = 16 * 1024
-SUFFIXES = {"png": "png", "jpg": "jpeg", "jpeg": "jpeg", "webp": "webp"}
-
-
-class QueryTooLong(OgImageError):
-    """The query string is longer than any valid card needs (HTTP 414)."""
-
-    status = 414
-
-    def __init__(self, size: int) -> None:
-        super().__init__(f"query string is {size} bytes; at most {MAX_QUERY_BYTES} are accepted", field=None)
 
 
 def create_app(
     settings: Settings | None = None,
-    engine: Engine | None = None,
+    engine: Any = None,
     service: Service | None = None,
 ) -> FastAPI:
-    """Build the app. ``uvicorn --factory ogimage.server:create_app`` reads the environment."""
+    """Build the app. ``uvicorn --factory ogimage.http.app:create_app`` reads the environment.
+
+    Without ``service`` it is built by :func:`ogimage.root.build_service` from
+    ``settings`` (default: the ``OGIMAGE_*`` environment) and ``engine`` (an
+    :class:`ogimage.engine.Engine`, or a stand-in in tests; default: built there)."""
     if service is None:
         from ..root import build_service
 
         service = build_service(settings, engine=engine)
-    settings = service.settings
-    setup_logging(settings)
+    setup_logging(service.settings)
     service.templates()  # every template loads before the app exists: a broken one stops start-up
-    svc = service
-    metrics = svc.metrics
-    signing_key = settings.signing_key
-    # [shared tier] app hook 1/2: max-age, s-maxage, stale-while-revalidate, stale-if-error from settings.
-    cache_control = settings.image_cache_control
-    cache_control_immutable = settings.cache_control_immutable
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        _log_startup(svc)
-        svc.start_warm_up()
-        try:
-            yield
-        finally:
-            await svc.flush()
-            svc.close()
-
     app = FastAPI(
         title="ogimage",
         version=__version__,
         description="Open Graph card images. Put `/api/og/{template}?title=…` in your pages' "
         '`<meta property="og:image">` tags.',
-        lifespan=lifespan,
+        lifespan=_lifespan,
         # Prometheus covers metrics; FastAPI's OpenTelemetry hooks cost time on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    app.state.service = svc
-    app.state.metrics = metrics
+    app.state.service = service
+    app.state.metrics = service.metrics
+    app.state.headers = ImageHeaders(service.settings)
+    _add_card_routes(app)
+    _add_info_routes(app)
+    mount_preview(app, service)  # /, /preview and offline /docs (ogimage/http/preview.py)
+    install_error_handlers(app)
+    app.add_middleware(AccessLog, metrics=service.metrics, enabled=service.settings.access_log)
+    # Outside AccessLog (it logs what it answers itself): exact repeats of image URLs.
+    app.add_middleware(
+        FastPath, service=service, headers=app.state.headers, metrics=service.metrics,
+        log=AccessLogger(service.settings.access_log),
+    )
+    return app
 
-    def read_query(request: Request) -> tuple[dict[str, str], bool]:
-        """The card fields and format of a request, checked; and whether it is versioned."""
-        raw = request.scope["query_string"]
-        if len(raw) > MAX_QUERY_BYTES:
-            raise QueryTooLong(len(raw))
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    svc: Service = app.state.service
+    _log_startup(svc)
+    svc.start_warm_up()
+    try:
+        yield
+    finally:
+        await svc.flush()
+        svc.close()
+
+
+# -- the card routes --------------------------------------------------------------
+
+def _read_query(request: Request) -> ImageRequest:
+    """The request's template segment and query fields, checked (length, UTF-8, repeats, signature)."""
+    svc: Service = request.app.state.service
+    raw = request.scope["query_string"]
+    if len(raw) > MAX_QUERY_BYTES:
+        raise QueryTooLong(len(raw), MAX_QUERY_BYTES)
+    pairs = parse_query(raw)
+    signed = False
+    if svc.settings.signing_key:
         try:
-            pairs = parse_query(raw)
-        except QueryDecodeError as exc:
-            raise CardError(str(exc), field=exc.field) from None
-        signed = False
-        if signing_key:
-            try:
-                verify(request.scope["path"], pairs, signing_key)
-            except OgImageError:
-                metrics.rejected.labels("signature").inc()
-                raise
-            signed = True
-        fields: dict[str, str] = {}
-        for name, value in pairs:
-            if name in fields:
-                raise CardError("is given more than once", field=name)
-            fields[name] = value
-        return fields, signed or "v" in fields
+            verify(request.scope["path"], pairs, svc.settings.signing_key)
+        except OgImageError:
+            svc.metrics.rejected.labels("signature").inc()
+            raise
+        signed = True
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        if name in fields:
+            raise CardError("is given more than once", field=name)
+        fields[name] = value
+    return ImageRequest(request.path_params["template"], fields, signed or "v" in fields)
 
-    def split_template(template: str, fields: dict[str, str]) -> tuple[str, str]:
-        name, dot, suffix = template.rpartition(".")
-        fmt_param = fields.get("format")
-        if dot and suffix.lower() in SUFFIXES:
-            fmt = SUFFIXES[suffix.lower()]
-            if fmt_param and svc.format(fmt_param) != fmt:
-                raise CardError(f"{fmt_param!r} disagrees with the path suffix {suffix!r}", field="format")
-            return name, fmt
-        return template, svc.format(fmt_param)
 
-    def resolve(request: Request) -> Target:
-        fields, immutable = read_query(request)
-        name, fmt = split_template(request.path_params["template"], fields)
-        card = svc.card(fields, name)
-        key = svc.key(card, fmt)
-        etag = svc.etag(key)
-        cc = cache_control_immutable if immutable else cache_control
-        return Target(card, fmt, key, etag, [(b"etag", etag.encode()), (b"cache-control", cc.encode())])
+async def image(request: Request) -> Response:
+    """``GET``/``HEAD /api/og/{template}``: the card image, or ``304`` when ``If-None-Match`` matches."""
+    scope = request.scope
+    svc: Service = request.app.state.service
+    headers: ImageHeaders = request.app.state.headers
+    answer = await svc.answer(
+        (scope["path"], scope["query_string"]),
+        lambda: _read_query(request),
+        lambda etag: not_modified(scope, etag),
+    )
+    if answer.rendered is None:
+        return _RawResponse(b"", headers.not_modified(answer.resolved), 304)
+    body = b"" if scope["method"] == "HEAD" else answer.rendered.body
+    return _RawResponse(body, headers.image(answer.resolved, answer.rendered))
 
-    async def image(request: Request) -> Response:
-        scope = request.scope
-        # Everything up to the content key depends only on the URL: worked out once per URL.
-        target = svc.resolved((scope["path"], scope["query_string"]), lambda: resolve(request))
-        if not_modified(scope, target.etag):
-            return _RawResponse(b"", list(target.headers), 304)
-        rendered = await svc.image(target.card, target.fmt, target.key)
-        body = rendered.body
-        headers = [
-            (b"content-type", rendered.content_type.encode()),
-            (b"content-length", str(len(body)).encode()),
-            *target.headers,
-            (b"x-cache", rendered.level.encode()),
-        ]
-        return _RawResponse(b"" if scope["method"] == "HEAD" else body, headers)
 
+async def layout(request: Request) -> Response:
+    """``GET /api/layout/{template}``: the card's layout as JSON."""
+    svc: Service = request.app.state.service
+    return JSONResponse(await svc.layout_of(_read_query(request)))
+
+
+def _add_card_routes(app: FastAPI) -> None:
     image_doc: dict[str, Any] = {
         "responses": IMAGE_RESPONSES,
         "openapi_extra": {"parameters": [TEMPLATE_PARAM, *CARD_PARAMS]},
@@ -161,13 +149,6 @@ def create_app(
         app, "/api/og-{template}", image, methods=["GET", "HEAD"], summary="Card image (alias)",
         description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
     )
-
-    async def layout(request: Request) -> Response:
-        fields, _ = read_query(request)
-        name, _fmt = split_template(request.path_params["template"], fields)
-        card = svc.card(fields, name)
-        return JSONResponse(await svc.layout(card))
-
     _lean_route(
         app, "/api/layout/{template}", layout, methods=["GET"], summary="Card layout",
         description="The typeset layout of the card as JSON: lines, font size, fonts used, missing glyphs, boxes.",
@@ -175,31 +156,40 @@ def create_app(
         responses={k: v for k, v in IMAGE_RESPONSES.items() if k not in (200, 304)},
     )
 
-    @app.get("/api/templates", summary="Templates and the fields each shows")
-    async def templates() -> JSONResponse:
-        return JSONResponse({"templates": svc.templates()})
 
-    @app.get("/healthz", summary="Liveness: the app answers")
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+# -- templates, health, readiness, metrics -------------------------------------------
 
-    @app.get("/readyz", summary="Readiness: fonts and templates are loaded; reports the layout engine")
-    async def readyz() -> JSONResponse:
-        status = svc.status()
-        ready = svc.ready()
-        status["status"] = "ready" if ready else "not ready"
-        return JSONResponse(status, status_code=200 if ready else 503)
+async def templates(request: Request) -> JSONResponse:
+    """``GET /api/templates``: every template with its size and fields."""
+    return JSONResponse({"templates": request.app.state.service.templates()})
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def prometheus() -> Response:
-        return Response(metrics.render(), media_type=metrics.content_type)
 
-    mount_preview(app, svc)  # issue 12: /, /preview and offline /docs (ogimage/http/preview.py)
-    install_error_handlers(app)
-    app.add_middleware(AccessLog, metrics=metrics, enabled=settings.access_log)
-    # Outside AccessLog (it logs what it answers itself): exact repeats of image URLs.
-    app.add_middleware(FastPath, service=svc, metrics=metrics, log=AccessLogger(settings.access_log))
-    return app
+async def healthz(request: Request) -> JSONResponse:
+    """``GET /healthz``: 200 while the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """``GET /readyz``: 200 once fonts and templates are loaded (and warm-up is done), else 503."""
+    svc: Service = request.app.state.service
+    status = svc.status()
+    ready = svc.ready()
+    status["status"] = "ready" if ready else "not ready"
+    return JSONResponse(status, status_code=200 if ready else 503)
+
+
+async def prometheus(request: Request) -> Response:
+    """``GET /metrics``: Prometheus text format."""
+    metrics = request.app.state.metrics
+    return Response(metrics.render(), media_type=metrics.content_type)
+
+
+def _add_info_routes(app: FastAPI) -> None:
+    app.add_api_route("/api/templates", templates, methods=["GET"], summary="Templates and the fields each shows")
+    app.add_api_route("/healthz", healthz, methods=["GET"], summary="Liveness: the app answers")
+    app.add_api_route("/readyz", readyz, methods=["GET"],
+                      summary="Readiness: fonts and templates are loaded; reports the layout engine")
+    app.add_api_route("/metrics", prometheus, methods=["GET"], summary="Prometheus metrics", response_class=Response)
 
 
 class _RawResponse(Response):

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import OgImageError, OverloadedError
+from ..errors import OgImageError, OverloadedError, error_body
 
 log = logging.getLogger("ogimage.server")
 
@@ -19,7 +19,7 @@ NO_STORE = {"cache-control": "no-store"}
 
 def _error(status: int, reason: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        {"error": {"field": field, "reason": reason}}, status_code=status, headers={**NO_STORE, **(headers or {})}
+        error_body(reason, field), status_code=status, headers={**NO_STORE, **(headers or {})}
     )
 
 

@@ -5,11 +5,11 @@ objects, response classes) costs several times the work of the hit itself.
 :class:`FastPath` is a pure ASGI middleware in front of it. For a ``GET`` or
 ``HEAD`` under ``/api/og`` it looks up the exact path and raw query string in
 what the full route has already resolved (:meth:`Service.peek_resolved`: card,
-content key, ETag and headers, remembered only after the URL was parsed,
+content key and ETag, remembered only after the URL was parsed,
 validated and, with a signing key, its signature verified). If the URL is
 known and its image is in memory, it answers at once: ``304`` when
 ``If-None-Match`` matches, else the image with the same headers the full route
-sends. Anything else (a new URL, a bad or unsigned one, an image evicted from
+sends (both build them with :class:`~ogimage.http.headers.ImageHeaders`). Anything else (a new URL, a bad or unsigned one, an image evicted from
 memory) goes down the full route unchanged, which validates, signs, renders
 and remembers.
 
@@ -20,42 +20,30 @@ URL whose signature verified is itself verified: signing is never bypassed.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..card import Card
 from ..metrics import Metrics
-from ..service import Service
+from ..service import Resolved, Service
 from .accesslog import AccessLogger
+from .headers import ImageHeaders
 
 PREFIX = "/api/og"
 ALIAS_PREFIX = "/api/og-"
 ROUTE = "/api/og/{template}"
 ALIAS_ROUTE = "/api/og-{template}"
-_X_CACHE_MEMORY = (b"x-cache", b"memory")
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What an image URL resolves to: the card, its format, key and fixed headers (ETag, Cache-Control)."""
-
-    card: Card
-    fmt: str
-    key: str
-    etag: str
-    headers: list[tuple[bytes, bytes]]
 
 
 class FastPath:
     """Answer exact repeats of image URLs from memory; send everything else on to ``app``."""
 
-    def __init__(self, app: ASGIApp, service: Service, metrics: Metrics, log: AccessLogger) -> None:
+    def __init__(self, app: ASGIApp, service: Service, headers: ImageHeaders, metrics: Metrics,
+                 log: AccessLogger) -> None:
         self.app = app
         self.service = service
+        self.headers = headers
         self.metrics = metrics
         self.log = log
-        self._content_types: dict[str, bytes] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIX):
@@ -69,28 +57,20 @@ class FastPath:
         """Send the answer if the URL is known and its image is in memory; ``False`` otherwise."""
         start = time.perf_counter()
         path: str = scope["path"]
-        target: Target | None = self.service.peek_resolved((path, scope["query_string"]))
+        target: Resolved | None = self.service.peek_resolved((path, scope["query_string"]))
         if target is None:
             return False
         status = 304 if not_modified(scope, target.etag) else 200
         if status == 304:
-            headers = list(target.headers)  # a copy: no one downstream may change the shared list
+            headers = self.headers.not_modified(target)
             body = b""
             level = "-"
         else:
             entry = self.service.memory_hit(target.key)
             if entry is None:
                 return False
-            content_type = self._content_types.get(entry.content_type)
-            if content_type is None:
-                content_type = self._content_types[entry.content_type] = entry.content_type.encode()
+            headers = self.headers.image(target, entry, "memory")
             body = entry.body
-            headers = [
-                (b"content-type", content_type),
-                (b"content-length", str(len(body)).encode()),
-                *target.headers,
-                _X_CACHE_MEMORY,
-            ]
             level = "memory"
             if method == "HEAD":
                 body = b""

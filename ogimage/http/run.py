@@ -48,7 +48,7 @@ def run(
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = shared_metrics
     try:
         uvicorn.run(
-            "ogimage.preview.reload:create_reloading_app" if reload else "ogimage.server:create_app",
+            "ogimage.preview.reload:create_reloading_app" if reload else "ogimage.http.app:create_app",
             factory=True,
             host=host or settings.host,
             port=port or settings.port,

@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 from .layout import BoxSpec, Line, Measure, TextLayout, fit
-from .segment import Segment, base_direction, detect_lang, graphemes, segments
+from .script import base_direction, graphemes
+from .segment import Segment, detect_lang, segments
 
 __all__ = [
     "BoxSpec", "Line", "Measure", "Segment", "TextLayout",

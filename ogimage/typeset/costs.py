@@ -17,7 +17,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-from .lang import HAN, KATAKANA, in_ranges
+from .script import HAN, KATAKANA, in_ranges
 
 # Costs (the balancer's units).
 GOOD = -0.15  # after sentence or clause punctuation (。！？：、，；—— …): a bonus, so evenness
@@ -115,7 +115,7 @@ def adjust_scores(text: str, mode: str, scores: dict[int, int]) -> dict[int, int
 
 
 def _han(ch: str) -> bool:
-    return in_ranges(ord(ch), HAN) or ch in "々〆"
+    return in_ranges(ord(ch), *HAN) or ch in "々〆"
 
 
 def _kana(ch: str) -> bool:
@@ -193,7 +193,7 @@ def break_cost(text: str, pos: int, mode: str, scores: dict[int, int] | None) ->
             return COMPOUND  # 風景|写真
         if _hira(a) and _hira(b):
             return COMPOUND if weak else WEAK_PHRASE  # ちょうど|いい, 小さく|する
-        if in_ranges(ord(a), KATAKANA) and _han(b):
+        if in_ranges(ord(a), *KATAKANA) and _han(b):
             return COMPOUND if weak else SCRIPT_RUN  # オープンソース|革命
         return NORMAL
     if mode.startswith("zh") and _han(a) and _han(b):

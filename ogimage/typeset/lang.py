@@ -10,11 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-_KANA = ((0x3041, 0x309F), (0x30A0, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))
-HANGUL = ((0xAC00, 0xD7AF), (0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xD7B0, 0xD7FF))
-HAN = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF), (0x20000, 0x3FFFF))
-KATAKANA = ((0x30A1, 0x30FA), (0x30FC, 0x30FC), (0x31F0, 0x31FF), (0xFF66, 0xFF9D))
-KANA = _KANA
+from .script import HAN, HANGUL, KANA, KATAKANA, in_ranges
 
 # Script blocks -> the language a run in them is shaped with (the most used one).
 SCRIPTS: tuple[tuple[str, tuple[tuple[int, int], ...]], ...] = (
@@ -70,11 +66,6 @@ def _script_lang(cp: int) -> str | None:
     return None
 
 
-def in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    """Is the code point in one of the (lo, hi) ranges (inclusive)?"""
-    return any(lo <= cp <= hi for lo, hi in ranges)
-
-
 def detect_lang(text: str) -> str:
     """A BCP 47-ish guess from the characters of ``text`` (see the module docstring).
 
@@ -90,11 +81,11 @@ def detect_lang(text: str) -> str:
         if cp < 0x0370:
             vi += ch in _VI
             continue
-        if in_ranges(cp, _KANA):
+        if in_ranges(cp, *KANA):
             return "ja"
-        if in_ranges(cp, HANGUL):
+        if in_ranges(cp, *HANGUL):
             return "ko"
-        if in_ranges(cp, HAN) or ch == "々":
+        if in_ranges(cp, *HAN) or ch == "々":
             han += 1
             simp += ch in SIMP_ONLY
             trad += ch in TRAD_ONLY

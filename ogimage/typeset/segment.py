@@ -21,9 +21,11 @@ import regex
 
 from . import kinsoku as K
 from .costs import NORMAL, adjust_scores, break_cost, phrase_scores
-from .lang import HANGUL, KATAKANA, detect_lang, in_ranges
+from .lang import detect_lang
+from .script import HAN, HANGUL, KANA, KATAKANA, base_direction, graphemes, in_ranges
 
-_GRAPHEME = regex.compile(r"\X")
+__all__ = ["Segment", "base_direction", "detect_lang", "graphemes", "segments"]
+
 _PICTO = regex.compile(r"\p{Extended_Pictographic}")
 
 
@@ -36,29 +38,8 @@ class Segment:
     cost: float = field(default=NORMAL, compare=False)  # of a line break after it (costs.py)
 
 
-def graphemes(text: str) -> list[str]:
-    """Extended grapheme clusters (emoji ZWJ sequences, flags, keycaps, Indic/Thai marks)."""
-    return _GRAPHEME.findall(text)
-
-
 # ---------------------------------------------------------------- scripts and language
 
-def _in(cp: int, *ranges: tuple[int, int]) -> bool:
-    return in_ranges(cp, ranges)
-
-
-_HANGUL, _KATAKANA = HANGUL, KATAKANA
-
-
-def base_direction(text: str) -> str:
-    """"rtl" or "ltr" from the first strong character (UAX #9 P2), "ltr" if none."""
-    for ch in text:
-        bidi = unicodedata.bidirectional(ch)
-        if bidi == "L":
-            return "ltr"
-        if bidi in ("R", "AL"):
-            return "rtl"
-    return "ltr"
 
 
 def _mode(lang: str) -> str:
@@ -104,14 +85,14 @@ def _classify(g: str) -> tuple[int, int]:
         cls = BA
     elif 0x0E00 <= cp <= 0x0E7F:
         cls = TH
-    elif _in(cp, *_HANGUL):
+    elif in_ranges(cp, *HANGUL):
         cls = AL
     elif (unicodedata.east_asian_width(c) in "WF" or _PICTO.match(c)
           or "\u20e3" in g or 0x1F1E6 <= cp <= 0x1F1FF):
         cls = ID
     else:
         cls = AL
-    if _in(cp, *_KATAKANA):
+    if in_ranges(cp, *KATAKANA):
         flags |= KATA
     if c.isdigit():
         flags |= NUM
