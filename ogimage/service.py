@@ -280,10 +280,12 @@ class Service:
                 result, resume = exc, steps.throw
 
     def _steps(self, key: str, card: Card, fmt: str) -> Generator[tuple[str, Callable[[], Any]], Any, Rendered]:
-        """The fill after a memory miss, written once: disk, else render; store in memory; write to disk.
+        """The fill after a memory miss, written once: disk, else the shared tier (a hit, or the
+        cross-replica render lock), else render; store in memory, Redis and on disk.
 
-        Yields ``(kind, work)`` (``disk``, ``render`` or ``write``) for the caller to run its
-        own way and send the result back; returns the :class:`Rendered`."""
+        Yields ``(kind, work)`` (``disk``, ``claim``, ``render``, ``finish`` or ``write``) for
+        the caller to run its own way and send the result back (or throw the step's
+        exception in, so a failed render still releases the lock); returns the :class:`Rendered`."""
         disk = self.disk
         if disk is not None:
             data = yield "disk", lambda: self._disk_get(key, fmt)
