@@ -35,6 +35,13 @@ def _paths(raw: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip())
 
 
+def _seconds(raw: str) -> float:
+    value = float(raw.strip())
+    if not value > 0 or value == float("inf"):
+        raise ValueError(raw)
+    return value
+
+
 def _size(raw: str) -> int:
     """Bytes, with an optional K/M/G (binary) suffix: ``128M`` = 128 MiB."""
     text = raw.strip().upper().removesuffix("B").removesuffix("I")
@@ -48,6 +55,7 @@ _EXPECTED = {
     _bool: "Not a valid bool (use 1/0, true/false, yes/no, on/off).",
     _paths: "Not a list of paths.",
     _size: "Not a valid size (bytes, or a number with K, M or G).",
+    _seconds: "Not a valid number of seconds (more than 0).",
     str: "Not valid text.",
 }
 
@@ -79,6 +87,11 @@ class Settings:
     cache_control_immutable: str = "public, max-age=31536000, immutable"
     log_level: str = "info"
     access_log: bool = True
+    # Hardening (issue 10): the request head and the time a render may take.
+    max_head_bytes: int = 64 << 10
+    max_headers: int = 100
+    head_timeout: float = 10.0
+    render_timeout: float = 5.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -111,7 +124,11 @@ class Settings:
         read("cache_control_immutable", str)
         read("log_level", str)
         read("access_log", _bool)
-        for name in ("port", "workers", "max_renders"):
+        read("max_head_bytes", _size)
+        read("max_headers", _int)
+        read("head_timeout", _seconds)
+        read("render_timeout", _seconds)
+        for name in ("port", "workers", "max_renders", "max_head_bytes", "max_headers"):
             if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be at least 1.")
