@@ -16,6 +16,9 @@ class OgImageError(Exception):
 
     status: int = 400
     exit_code: int = 2
+    # Whether an HTTP client may read the reason of a 5xx (a 4xx reason is always shown):
+    # server-side failures name files and keys, so they are logged and answered generically.
+    public: bool = False
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:
         super().__init__(reason)
@@ -89,6 +92,7 @@ class OverloadedError(OgImageError):
     """Too many renders are waiting; try again later (HTTP 503)."""
 
     status = 503
+    public = True
 
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__("server busy: too many renders waiting; retry later")

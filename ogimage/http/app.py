@@ -82,6 +82,9 @@ def create_app(
         lifespan=lifespan,
         # Prometheus covers metrics; FastAPI's OpenTelemetry hooks cost time on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # No trailing-slash redirect: Starlette built its absolute Location from the Host header,
+        # an open redirect for anyone who sets Host (issue 10). "/api/og/x/" is a 404 JSON.
+        redirect_slashes=False,
     )
     app.state.service = svc
     app.state.metrics = metrics
@@ -118,6 +121,10 @@ def create_app(
             if fmt_param and svc.format(fmt_param) != fmt:
                 raise CardError(f"{fmt_param!r} disagrees with the path suffix {suffix!r}", field="format")
             return name, fmt
+        if dot and name:  # "default.gif": a format we do not make, not an unknown template
+            raise CardError(
+                f"{suffix!r} is not a supported format; use {', '.join(sorted(SUFFIXES))}", field="format"
+            )
         return template, svc.format(fmt_param)
 
     def resolve(request: Request) -> Target:
@@ -150,14 +157,19 @@ def create_app(
         "openapi_extra": {"parameters": [TEMPLATE_PARAM, *CARD_PARAMS]},
         "response_class": Response,
     }
-    _lean_route(
-        app, "/api/og/{template}", image, methods=["GET", "HEAD"], summary="Card image",
-        description="The card image for these fields, rendered once and cached by content.", **image_doc,
-    )
-    _lean_route(
-        app, "/api/og-{template}", image, methods=["GET", "HEAD"], summary="Card image (alias)",
-        description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
-    )
+    # One route per method, each with its own operation id: GET and HEAD on one route shared
+    # one id in /openapi.json (issue 10), which OpenAPI forbids and client generators trip on.
+    for method in ("GET", "HEAD"):
+        _lean_route(
+            app, "/api/og/{template}", image, methods=[method], summary="Card image",
+            operation_id=f"card_image_{method.lower()}",
+            description="The card image for these fields, rendered once and cached by content.", **image_doc,
+        )
+        _lean_route(
+            app, "/api/og-{template}", image, methods=[method], summary="Card image (alias)",
+            operation_id=f"card_image_alias_{method.lower()}",
+            description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
+        )
 
     async def layout(request: Request) -> Response:
         fields, _ = read_query(request)
