@@ -44,7 +44,7 @@ def rss_kib(pid: int) -> int:
 
 
 def children(pid: int) -> list[int]:
-    """The child processes of ``pid`` (uvicorn's workers, under its supervisor)."""
+    """uvicorn's worker processes under its supervisor ``pid`` (not multiprocessing's resource tracker)."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -53,7 +53,12 @@ def children(pid: int) -> list[int]:
             except OSError:
                 continue
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                out.append(int(entry.name))
+                try:
+                    cmdline = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"spawn_main" in cmdline:
+                    out.append(int(entry.name))
     return out
 
 
