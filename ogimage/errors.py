@@ -99,6 +99,18 @@ class OverloadedError(OgImageError):
         self.retry_after = retry_after
 
 
+class RenderTimeout(OgImageError):
+    """A render (or layout) took longer than its budget, ``OGIMAGE_RENDER_TIMEOUT`` (HTTP 503)."""
+
+    status = 503
+    public = True
+
+    def __init__(self, seconds: float, retry_after: int = 1) -> None:
+        super().__init__(f"rendering this card took longer than the {seconds:g} s budget; retry later")
+        self.seconds = seconds
+        self.retry_after = retry_after
+
+
 class SettingsError(OgImageError):
     """An environment variable has a value that does not parse."""
 

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cachetools import LRUCache
 
+from . import budget
 from .cache import DiskCache, MemoryCache, content_key
 from .card import Card
-from .errors import OverloadedError, TemplateNotFound
+from .errors import OverloadedError, RenderTimeout, TemplateNotFound
 from .formats import normalise_format
 from .metrics import Metrics
 from .settings import Settings
@@ -296,13 +297,26 @@ class Service:
             await sem.acquire()  # free slot: returns at once
         self._running += 1
         self.metrics.renders_in_flight.inc()
+        # Issue 10, render budget: the work runs under a deadline it checks itself (budget.py);
+        # the slot is freed when the thread is really done (done callback), and the caller stops
+        # waiting at the deadline plus a grace even if the thread is inside one long call.
+        seconds = self.settings.render_timeout
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._render_pool, work)
-        finally:
-            self._running -= 1
-            self.metrics.renders_in_flight.dec()
-            sem.release()
+            fut = asyncio.get_running_loop().run_in_executor(self._render_pool, budget.run_within, seconds, work)
+        except BaseException:
+            self._slot_done(sem)
+            raise
+        fut.add_done_callback(lambda _f: self._slot_done(sem))
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), seconds + budget.GRACE)
+        except (RenderTimeout, TimeoutError):
+            self.metrics.rejected.labels("timeout").inc()
+            raise RenderTimeout(seconds, self.retry_after()) from None
+
+    def _slot_done(self, sem: asyncio.Semaphore) -> None:
+        self._running -= 1
+        self.metrics.renders_in_flight.dec()
+        sem.release()
 
     def _semaphore(self) -> asyncio.Semaphore:
         # asyncio primitives belong to one loop; a test client may bring a new one.

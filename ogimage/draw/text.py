@@ -19,6 +19,7 @@ from functools import partial
 
 from PIL import Image, ImageDraw
 
+from .. import budget
 from ..fonts import Face, FontBook, Run, shapeable
 from ..fonts.pieces import split_pieces
 from .pieces import Piece, rendered_piece
@@ -112,6 +113,7 @@ def line_pieces(book: FontBook, text: str, family: str, weight: str, size: int, 
     raqm = book.layout_engine() == "raqm"
     x = 0.0
     for run in visual_order(book.runs_for(text, family, weight, lang, base)):
+        budget.check()  # the render's time budget (ogimage/budget.py)
         if run.face.is_emoji:
             pen = x
             for cluster, adv in book.emoji_clusters(run, size):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from PIL import ImageFont, features
 
+from .. import budget
 from ..errors import FontError
 from ..resources import fonts_dir
 from .cmap import Coverage, read_coverage
@@ -327,6 +328,7 @@ class FontBook:
     def run_width(self, run: Run, size: float) -> float:
         """Advance width in px of ``run`` at ``size`` as :func:`ink_line` draws it: the sum
         of its pieces' advances (see :mod:`ogimage.fonts.pieces`), or the whole run shaped."""
+        budget.check()  # the render's time budget (ogimage/budget.py): measuring is most of a fit
         fam = self._families[run.face.family]
         if fam.bitmap_size:
             return sum(adv for _, adv in self.emoji_clusters(run, size))

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import OgImageError, OverloadedError
+from ..errors import OgImageError, RenderTimeout
 from .accesslog import escape
 
 log = logging.getLogger("ogimage.server")
@@ -31,8 +31,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OgImageError)
     async def ogimage_error(request: Request, exc: OgImageError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, OverloadedError):
-            headers["retry-after"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # OverloadedError, RenderTimeout
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        if isinstance(exc, RenderTimeout):
+            log.warning("%s %s: %s", escape(request.method), escape(request.scope["path"]), exc.format_message())
         if exc.status >= 500 and not exc.public:
             log.error("%s %s: %s", escape(request.method), escape(request.scope["path"]), exc.format_message())
             return _error(exc.status, INTERNAL)
