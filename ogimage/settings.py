@@ -82,7 +82,7 @@ class Settings:
     cache_dir: Path = field(default_factory=_default_cache_dir)
     signing_key: str = ""
     max_renders: int = field(default_factory=lambda: os.cpu_count() or 1)
-    max_queue: int = 64
+    max_queue: int = 16  # per worker: ~16 renders of 5-50 ms wait at most ~1 s (issue 10, floods)
     cache_control: str = "public, max-age=86400, stale-while-revalidate=604800"
     cache_control_immutable: str = "public, max-age=31536000, immutable"
     log_level: str = "info"
