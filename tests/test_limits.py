@@ -120,3 +120,20 @@ def test_settings_are_read_and_checked():
         with pytest.raises(SettingsError) as err:
             Settings.from_env({name: value})
         assert name in str(err.value)
+
+
+def test_one_timer_per_connection_still_times_a_late_head_after_quick_requests(server):
+    """Requests on one connection for longer than the head timeout are served; a head begun
+    later on that connection and left unfinished is still closed (the timer re-arms for it)."""
+    import time
+
+    s = connect(server.port)
+    for _ in range(4):  # ~2 s of requests on one connection, head timeout 1.5 s
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = b""
+        while b'{"status":"ok"}' not in head:
+            head += s.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200 ")
+        time.sleep(0.5)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Half: ")
+    assert read_until_closed(s).startswith(b"HTTP/1.1 408 ")

@@ -81,11 +81,13 @@ class HeadLimitProtocol(HttpToolsProtocol):
         self._head_bytes = 0
         self._reading_head = True
         self._head_timer: asyncio.TimerHandle | None = None
+        self._head_since: float | None = None  # when the head being read began (None: none is)
         self._refused = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._head_since = self.loop.time()
+        self._arm_head_timer(self._limits.head_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
@@ -101,15 +103,17 @@ class HeadLimitProtocol(HttpToolsProtocol):
                 self._refuse(self._limits.too_large)
                 return
             self._head_bytes = total
+            if self._head_since is None:
+                self._head_since = self.loop.time()
             if self._head_timer is None:
-                self._arm_head_timer()
+                self._arm_head_timer(self._limits.head_timeout)
         elif self._refused:
             return
         super().data_received(data)
 
     def on_headers_complete(self) -> None:
         self._reading_head = False
-        self._cancel_head_timer()
+        self._head_since = None  # the timer stays: it re-arms or lapses when it fires (no per-request cost)
         if self._refused:
             return  # a request after a refused one, in the same read
         if len(self.headers) > self._limits.max_headers:
@@ -129,8 +133,8 @@ class HeadLimitProtocol(HttpToolsProtocol):
         self._reading_head = True
         self._head_bytes = 0
 
-    def _arm_head_timer(self) -> None:
-        self._head_timer = self.loop.call_later(self._limits.head_timeout, self._head_timed_out)
+    def _arm_head_timer(self, seconds: float) -> None:
+        self._head_timer = self.loop.call_later(seconds, self._head_timed_out)
 
     def _cancel_head_timer(self) -> None:
         if self._head_timer is not None:
@@ -138,8 +142,15 @@ class HeadLimitProtocol(HttpToolsProtocol):
             self._head_timer = None
 
     def _head_timed_out(self) -> None:
+        """One timer per connection, not per request: when it fires it closes a head that is
+        late, re-arms for a head begun since, or lapses (the next head's first byte re-arms it)."""
         self._head_timer = None
-        if not self._reading_head or self.transport.is_closing():
+        since = self._head_since
+        if not self._reading_head or since is None or self.transport.is_closing():
+            return
+        left = since + self._limits.head_timeout - self.loop.time()
+        if left > 0.001:
+            self._arm_head_timer(left)
             return
         if self._head_bytes:
             self.transport.write(self._limits.timed_out)
