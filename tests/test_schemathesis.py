@@ -9,6 +9,7 @@ of only control characters is valid for the schema and rightly a 422."""
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,11 @@ def new_app():
 
 
 # Loading the schema runs an app's whole life (start-up and shut-down): that app only serves the document.
+# It is built while tests are collected: leave the "ogimage" logger's level as found (building an
+# app sets it), or every later test would see INFO records.
+_level = logging.getLogger("ogimage").level
 schema = schemathesis.openapi.from_asgi("/openapi.json", new_app())
+logging.getLogger("ogimage").setLevel(_level)
 
 
 @pytest.fixture
