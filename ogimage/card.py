@@ -26,6 +26,9 @@ MAX_AUTHORS = 5
 MAX_TAG = 40
 MAX_TAGS = 10
 
+# Every name Card.from_mapping reads: the fields that change what a card shows.
+FIELDS = ("title", "description", "site", "author", "authors", "date", "tags", "lang", "template")
+
 # Explicit bidi embeddings, overrides and isolates: they would let a title
 # reorder the text around it. Marks (LRM/RLM) and joiners stay.
 _BIDI_CONTROLS = dict.fromkeys(

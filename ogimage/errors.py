@@ -16,6 +16,9 @@ class OgImageError(Exception):
 
     status: int = 400
     exit_code: int = 2
+    # Whether an HTTP client may read the reason of a 5xx (a 4xx reason is always shown):
+    # server-side failures name files and keys, so they are logged and answered generically.
+    public: bool = False
 
     def __init__(self, reason: str, *, field: str | None = None) -> None:
         super().__init__(reason)
@@ -119,9 +122,22 @@ class OverloadedError(OgImageError):
     """Too many renders are waiting; try again later (HTTP 503)."""
 
     status = 503
+    public = True
 
     def __init__(self, retry_after: int = 1) -> None:
         super().__init__("server busy: too many renders waiting; retry later")
+        self.retry_after = retry_after
+
+
+class RenderTimeout(OgImageError):
+    """A render (or layout) took longer than its budget, ``OGIMAGE_RENDER_TIMEOUT`` (HTTP 503)."""
+
+    status = 503
+    public = True
+
+    def __init__(self, seconds: float, retry_after: int = 1) -> None:
+        super().__init__(f"rendering this card took longer than the {seconds:g} s budget; retry later")
+        self.seconds = seconds
         self.retry_after = retry_after
 
 

@@ -8,7 +8,7 @@ and the OpenAPI description. A new format is a row here plus its encoder branch.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 from .errors import CardError
@@ -49,15 +49,20 @@ def normalise_format(fmt: str | None, formats: Mapping[str, str] = CONTENT_TYPES
     return name
 
 
-def split_suffix(segment: str, fmt_param: str | None, formats: Mapping[str, str] = CONTENT_TYPES) -> tuple[str, str]:
+def split_suffix(segment: str, fmt_param: str | None, formats: Mapping[str, str] = CONTENT_TYPES,
+                 templates: Container[str] = ()) -> tuple[str, str]:
     """``(template name, format)`` of a path segment such as ``default.png`` and a ``format=`` value.
 
     A known suffix names the format, and ``format=``, if given, must agree with it
-    (CardError(field="format") otherwise); without a suffix ``format=`` decides.
+    (CardError(field="format") otherwise); without a suffix ``format=`` decides. A suffix
+    that is no format of ours after the name of one of ``templates`` (``default.gif``) is a
+    CardError naming the format, unless the whole segment is a template's name (``acme.v2``).
     """
     name, dot, suffix = segment.rpartition(".")
     fmt = SUFFIXES.get(suffix.lower()) if dot else None
     if fmt is None:
+        if dot and name in templates and segment not in templates:  # a format we do not make
+            raise CardError(f"{suffix!r} is not a supported format; use {', '.join(sorted(SUFFIXES))}", field="format")
         return segment, normalise_format(fmt_param, formats)
     if fmt_param and normalise_format(fmt_param, formats) != fmt:
         raise CardError(f"{fmt_param!r} disagrees with the path suffix {suffix!r}", field="format")

@@ -166,6 +166,7 @@ class Metrics:
         if self.multiprocess:
             from prometheus_client import multiprocess
 
+            forget_dead_workers()
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
             return generate_latest(_WithDiskBytes(registry, self._disk_size))  # type: ignore[arg-type]
@@ -236,3 +237,39 @@ class NoMetrics:
 
     def __getattr__(self, name: str) -> Any:  # metrics added later (other caches) need no change here
         return _Unexported()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def forget_dead_workers(path: str | None = None) -> list[int]:
+    """Drop the live gauges of workers that have exited (prometheus-client's ``mark_process_dead``).
+
+    uvicorn replaces a worker that dies, but the dead one's gauge files stay in the shared
+    folder; ``livesum`` only ignores them once marked dead, else a scrape adds a dead worker's
+    cache bytes and entries to the live ones. No supervisor hook exists for this, so each
+    scrape looks: one ``kill(pid, 0)`` per worker file. Returns the pids forgotten.
+    """
+    import glob
+    import re
+
+    from prometheus_client import multiprocess
+
+    folder = path or multiprocess_dir()
+    if folder is None:
+        return []
+    dead = set()
+    for name in glob.glob(os.path.join(folder, "gauge_live*_*.db")):
+        match = re.search(r"_(\d+)\.db$", name)
+        if match and not _alive(int(match.group(1))):
+            dead.add(int(match.group(1)))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, folder)
+    return sorted(dead)

@@ -31,12 +31,12 @@ from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import warmup
+from . import budget, warmup
 from .answers import ImageAnswer, ImageRequest, Rendered, Resolved, etag_for
 from .cache import DiskCache, MemoryCache, content_key
 from .caches import SizedCache
 from .card import Card
-from .errors import OverloadedError, TemplateNotFound
+from .errors import OverloadedError, RenderTimeout, TemplateNotFound
 from .formats import normalise_format, split_suffix
 from .metrics import Metrics, NoMetrics
 from .settings import Settings
@@ -116,12 +116,16 @@ class Service:
 
     def card(self, data: Mapping[str, Any], template: str) -> Card:
         """Validate the fields for ``template`` (:class:`CardError`, :class:`TemplateNotFound`)."""
-        names = self._template_names
-        if names is None:
-            names = self._template_names = frozenset(self.engine.template_names())
+        names = self._names()
         if template not in names:
             raise TemplateNotFound(template, sorted(names))
         return self.engine.card(data, template)
+
+    def _names(self) -> frozenset[str]:
+        names = self._template_names
+        if names is None:
+            names = self._template_names = frozenset(self.engine.template_names())
+        return names
 
     def format(self, fmt: str | None) -> str:
         """The format name for ``fmt`` (``jpg`` → ``jpeg``); CardError(field="format") if unknown."""
@@ -198,14 +202,14 @@ class Service:
         """The card, format and content key an image request names (no memo, no image).
 
         Raises :class:`CardError` (a field, ``format``), :class:`TemplateNotFound`."""
-        name, fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        name, fmt = split_suffix(request.template, request.fields.get("format"), self.formats, self._names())
         card = self.card(request.fields, name)
         key = self.key(card, fmt)
         return Resolved(card, fmt, key, etag_for(key), self.formats[fmt], request.versioned)
 
     async def layout_of(self, request: ImageRequest) -> dict[str, Any]:
         """The layout JSON of the card an image request names (as :meth:`layout`)."""
-        name, _fmt = split_suffix(request.template, request.fields.get("format"), self.formats)
+        name, _fmt = split_suffix(request.template, request.fields.get("format"), self.formats, self._names())
         return await self.layout(self.card(request.fields, name))
 
     # -- memory -> disk -> render, once for both paths ---------------------------
@@ -383,13 +387,26 @@ class Service:
             await sem.acquire()  # free slot: returns at once
         self._running += 1
         self.metrics.renders_in_flight.inc()
+        # Issue 10, render budget: the work runs under a deadline it checks itself (budget.py);
+        # the slot is freed when the thread is really done (done callback), and the caller stops
+        # waiting at the deadline plus a grace even if the thread is inside one long call.
+        seconds = self.settings.render_timeout
         try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._render_pool, work)
-        finally:
-            self._running -= 1
-            self.metrics.renders_in_flight.dec()
-            sem.release()
+            fut = asyncio.get_running_loop().run_in_executor(self._render_pool, budget.run_within, seconds, work)
+        except BaseException:
+            self._slot_done(sem)
+            raise
+        fut.add_done_callback(lambda _f: self._slot_done(sem))
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), seconds + budget.GRACE)
+        except (RenderTimeout, TimeoutError):
+            self.metrics.rejected.labels("timeout").inc()
+            raise RenderTimeout(seconds, self.retry_after()) from None
+
+    def _slot_done(self, sem: asyncio.Semaphore) -> None:
+        self._running -= 1
+        self.metrics.renders_in_flight.dec()
+        sem.release()
 
     def _semaphore(self) -> asyncio.Semaphore:
         # asyncio primitives belong to one loop; a test client may bring a new one.

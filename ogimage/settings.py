@@ -112,7 +112,7 @@ class Settings:
     signing_key: str = ""
     preview_token: str = ""  # /preview on a signing server needs it (ogimage.http.preview)
     max_renders: int = field(default_factory=lambda: os.cpu_count() or 1)
-    max_queue: int = 64
+    max_queue: int = 16  # per worker: ~16 renders of 5-50 ms wait at most ~1 s (issue 10, floods)
     # Cache-Control of image answers. Empty: composed from the four parts below
     # (image_cache_control); any text given is sent verbatim.
     cache_control: str = ""
@@ -123,6 +123,11 @@ class Settings:
     cache_control_immutable: str = "public, max-age=31536000, immutable"
     log_level: str = "info"
     access_log: bool = True
+    # Hardening (issue 10): the request head and the time a render may take.
+    max_head_bytes: int = 64 << 10
+    max_headers: int = 100
+    head_timeout: float = 10.0
+    render_timeout: float = 5.0
     # The shared cache tier (Redis), off when empty; see ogimage/shared.py.
     shared_cache: str = ""
     shared_cache_ttl: float = 30 * 86400.0
@@ -177,10 +182,18 @@ class Settings:
         read("shared_cache_wait", _seconds)
         read("log_level", str)
         read("access_log", _bool)
-        for name in ("port", "workers", "max_renders", "shared_cache_ttl"):
+        read("max_head_bytes", _size)
+        read("max_headers", _int)
+        read("head_timeout", _seconds)
+        read("render_timeout", _seconds)
+        for name in ("port", "workers", "max_renders", "shared_cache_ttl", "max_head_bytes", "max_headers"):
             if name in values and int(values[name]) < 1:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be at least 1.")
+        for name in ("head_timeout", "render_timeout"):
+            if name in values and not float(values[name]) > 0:  # type: ignore[arg-type]
+                key = PREFIX + name.upper()
+                raise SettingsError(key, env[key], "Must be more than 0 seconds.")
         for name in ("max_queue", "memory_cache_bytes", "disk_cache_bytes"):
             if name in values and int(values[name]) < 0:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()

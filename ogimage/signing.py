@@ -5,11 +5,14 @@ must carry ``sig``: the HMAC-SHA256, URL-safe base64 without padding, of
 
     {path}?{canonical query}
 
-where the canonical query is every parameter except ``sig``, percent-decoded,
-sorted by name then value, and re-encoded one fixed way (RFC 3986, ``%20`` for
-a space). So ``title=a+b`` and ``title=a%20b`` sign alike, parameter order does
-not matter, and a signature made for one template or format does not open
-another. ``v`` (a version) is an ordinary parameter, covered like the rest.
+where the canonical query is every parameter that changes the image (the card
+fields, ``format`` and ``v``: :data:`SIGNED`), percent-decoded, sorted by name then
+value, and re-encoded one fixed way (RFC 3986, ``%20`` for a space). So
+``title=a+b`` and ``title=a%20b`` sign alike, parameter order does not matter, a
+signature made for one template or format does not open another, and parameters
+the service ignores (``utm_source``, ``fbclid``, a cache buster a CDN adds) may be
+added to a signed URL without breaking it: they change neither the image nor its
+ETag. ``v`` (a version, which makes the answer immutable) is signed.
 
     >>> sign_url("/api/og/default?title=Hello", "secret")
     '/api/og/default?title=Hello&sig=…'
@@ -23,11 +26,14 @@ import hmac
 from collections.abc import Iterable
 from urllib.parse import quote, unquote_to_bytes, urlsplit, urlunsplit
 
+from .card import FIELDS
 from .errors import QueryDecodeError, SignatureError
 
 __all__ = ["SIG", "QueryDecodeError", "canonical_query", "parse_query", "sign_url", "signature", "verify"]
 
 SIG = "sig"
+# The parameters a signature covers: those that change the image or its caching.
+SIGNED = frozenset((*FIELDS, "format", "v"))
 
 
 def parse_query(raw: bytes | str) -> list[tuple[str, str]]:
@@ -56,8 +62,8 @@ def _decode(raw: bytes, field: str | None) -> str:
 
 
 def canonical_query(pairs: Iterable[tuple[str, str]]) -> str:
-    """Every pair but ``sig``, sorted, percent-encoded one fixed way."""
-    kept = sorted((k, v) for k, v in pairs if k != SIG)
+    """The pairs a signature covers (:data:`SIGNED`), sorted, percent-encoded one fixed way."""
+    kept = sorted((k, v) for k, v in pairs if k in SIGNED)
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in kept)
 
 
@@ -72,7 +78,8 @@ def signature(path: str, pairs: Iterable[tuple[str, str]], key: str | bytes) -> 
 def sign_url(url: str, key: str | bytes) -> str:
     """``url`` (a path with a query, or a full URL) with a ``sig`` added.
 
-    The query comes back in canonical order; any old ``sig`` is replaced.
+    The query comes back in canonical order, followed by the parameters that are not
+    signed (in their order); any old ``sig`` is replaced.
     Scheme and host, if given, are kept and not signed (a CDN or proxy may
     serve the same path under several hosts).
     """
@@ -82,8 +89,9 @@ def sign_url(url: str, key: str | bytes) -> str:
     path = parts.path or "/"
     pairs = parse_query(parts.query)
     query = canonical_query(pairs)
+    others = "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs if k not in SIGNED and k != SIG)
     sig = signature(path, pairs, key)
-    query = f"{query}&{SIG}={sig}" if query else f"{SIG}={sig}"
+    query = "&".join(part for part in (query, others, f"{SIG}={sig}") if part)
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 

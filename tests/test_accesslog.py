@@ -103,3 +103,46 @@ def test_access_line_is_written_directly_when_our_handler_is_the_only_one(monkey
     # Any other handler on the way (a user's, pytest's) sends lines through logging again.
     monkeypatch.setattr(logging.getLogger(), "handlers", [logging.NullHandler()])
     assert accesslog._sole_buffered_handler() is None
+
+
+# -- log injection (issue 10) -----------------------------------------------------------
+
+HOSTILE_PATH = "/api/og/x\r\n2026-01-01 00:00:00,000 INFO ogimage.access method=GET path=\"/ok\"\x1b[2J\x00\x7f\x85\u2028\\"
+
+
+def assert_one_safe_line(text: str) -> None:
+    assert text.count("\n") == 1 and text.endswith("\n"), repr(text)
+    body = text[:-1]
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in body), repr(body)
+    assert "\\x0d\\x0a2026-01-01" in body and "\\x1b[2J\\x00\\x7f\\x85\\u2028\\\\" in body
+    assert body.count('"') == 2  # only the path field's own quotes
+
+
+def test_control_characters_are_escaped_on_the_formatted_path(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.INFO, logger="ogimage.access"):
+        AccessLogger()("GET\x1b", HOSTILE_PATH, 404, 10, 0.001, "-\n")
+    (record,) = [r for r in caplog.records if r.name == "ogimage.access"]
+    message = record.getMessage()
+    assert_one_safe_line(message.replace("method=GET\\x1b", "method=GET").replace("cache=-\\x0a", "cache=-") + "\n")
+    assert message.startswith("method=GET\\x1b path=") and message.endswith("cache=-\\x0a")
+
+
+def test_control_characters_are_escaped_on_the_direct_path(monkeypatch):
+    from ogimage.http import accesslog
+
+    stream = Recording()
+    handler = BufferedStreamHandler(stream, interval=3600)
+    handler.setFormatter(CachedTimeFormatter(FORMAT))
+    monkeypatch.setattr(logging.getLogger("ogimage"), "handlers", [handler])
+    monkeypatch.setattr(logging.getLogger(), "handlers", [])
+    monkeypatch.setattr(accesslog.access_log, "level", logging.INFO)
+    assert accesslog._sole_buffered_handler() is handler
+    AccessLogger()("GET", HOSTILE_PATH, 404, 10, 0.001, "-")
+    assert_one_safe_line(stream.getvalue())
+
+
+def test_escape_leaves_ordinary_text_alone():
+    from ogimage.http.accesslog import escape
+
+    for text in ("/api/og/default", "/api/og/日本語 é", "GET"):
+        assert escape(text) is text

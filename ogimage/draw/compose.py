@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from PIL import Image
 
+from .. import budget
 from ..caches import ENTRY_OVERHEAD, SizedCache
 from ..cardlayout import CardLayout, PlacedLine
 from ..fonts import FontBook
@@ -257,6 +258,7 @@ def draw_card(layout: CardLayout, book: FontBook) -> Drawn:
     base = base_for(template)
     canvas = _Canvas((template.width, template.height))
     for box in layout.boxes:
+        budget.check()  # the render's time budget (ogimage/budget.py)
         size = round(box.font_size)
         if box.chips:
             style = template.box(box.name).chips  # type: ignore[union-attr] - arranged boxes come from the template

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
+from .. import budget
 from ..caches import ENTRY_OVERHEAD, SizedCache
 from ..fonts import Face, FontBook
 from ..fonts.plan import EMOJI, WHOLE
@@ -77,6 +78,7 @@ def line_pieces(book: FontBook, text: str, family: str, weight: str, size: int, 
     x = 0.0
     for plan in book.plan_line(text, family, weight, size, lang or "", base):
         run = plan.run
+        budget.check()  # the render's time budget (ogimage/budget.py)
         if plan.kind == EMOJI:
             pen = x
             for cluster in plan.pieces:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from PIL import ImageFont
 
+from .. import budget
 from ..caches import SizedCache, text_cost
 from .faces import Face, Run
 from .pieces import split_pieces
@@ -122,6 +123,7 @@ class LinePlanner:
 
     def run(self, run: Run, size: float) -> RunPlan:
         """The plan of ``run`` at ``size`` px (cached; do not mutate)."""
+        budget.check()  # the render's time budget (ogimage/budget.py): measuring and drawing pass here
         key = (run, size)
         plan = self._plans.get(key)
         if plan is None:

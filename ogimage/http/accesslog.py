@@ -30,6 +30,22 @@ from ..settings import Settings
 access_log = logging.getLogger("ogimage.access")
 
 LINE = 'method=%s path="%s" status=%d bytes=%d ms=%.2f cache=%s'
+
+# C0 controls, DEL, C1 controls and the Unicode line/paragraph separators are written as
+# \xNN / \uNNNN: a decoded path like "/x%0d%0a…" must not forge a second line, nor an ESC
+# sequence reach a terminal. The backslash itself is doubled so the text stays unambiguous,
+# and '"' becomes %22 so the quoted path field cannot be closed early.
+_ESCAPES: dict[int, str] = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES.update({0x2028: "\\u2028", 0x2029: "\\u2029", ord("\\"): "\\\\", ord('"'): "%22"})
+
+
+def escape(text: str) -> str:
+    """``text`` made safe for one log line (control characters escaped, see ``_ESCAPES``).
+
+    Ordinary text costs one ``isprintable`` scan and two ``in`` checks, and is returned as is."""
+    if text.isprintable() and "\\" not in text and '"' not in text:
+        return text
+    return text.translate(_ESCAPES)
 # How often buffered log lines reach the stream, at the latest (seconds).
 FLUSH_INTERVAL = 0.2
 
@@ -50,7 +66,8 @@ class AccessLogger:
         if not self.enabled or not access_log.isEnabledFor(logging.INFO):
             return
         now = time.time()
-        args = (method, path.replace('"', "%22"), status, nbytes, seconds * 1000.0, level)
+        # Every text field escaped (issue 10: log injection), for the direct and the formatted path.
+        args = (escape(method), escape(path), status, nbytes, seconds * 1000.0, escape(level))
         handler = _sole_buffered_handler()
         if handler is not None:  # our own handler only: write the line it would format, directly
             formatter = handler.formatter

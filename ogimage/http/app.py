@@ -59,6 +59,9 @@ def create_app(
         lifespan=_lifespan,
         # Prometheus covers metrics; FastAPI's OpenTelemetry hooks cost time on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        # No trailing-slash redirect: Starlette built its absolute Location from the Host header,
+        # an open redirect for anyone who sets Host (issue 10). "/api/og/x/" is a 404 JSON.
+        redirect_slashes=False,
     )
     app.state.service = service
     app.state.metrics = service.metrics
@@ -141,14 +144,20 @@ def _add_card_routes(app: FastAPI) -> None:
         "openapi_extra": {"parameters": [TEMPLATE_PARAM, *CARD_PARAMS]},
         "response_class": Response,
     }
-    _lean_route(
-        app, "/api/og/{template}", image, methods=["GET", "HEAD"], summary="Card image",
-        description="The card image for these fields, rendered once and cached by content.", **image_doc,
-    )
-    _lean_route(
-        app, "/api/og-{template}", image, methods=["GET", "HEAD"], summary="Card image (alias)",
-        description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
-    )
+    # One route per method, each with its own operation id: GET and HEAD on one route shared
+    # one id in /openapi.json (issue 10), which OpenAPI forbids and client generators trip on.
+    for method in ("GET", "HEAD"):
+        _lean_route(
+            app, "/api/og/{template}", image, methods=[method], summary="Card image",
+            operation_id=f"card_image_{method.lower()}",
+            description="The card image for these fields, rendered once and cached by content.", **image_doc,
+        )
+        _lean_route(
+            app, "/api/og-{template}", image, methods=[method], summary="Card image (alias)",
+            operation_id=f"card_image_alias_{method.lower()}",
+            description="Same as `/api/og/{template}`, in the `/api/og-name` shape existing sites link.", **image_doc,
+        )
+
     _lean_route(
         app, "/api/layout/{template}", layout, methods=["GET"], summary="Card layout",
         description="The typeset layout of the card as JSON: lines, font size, fonts used, missing glyphs, boxes.",

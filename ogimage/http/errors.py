@@ -9,12 +9,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import OgImageError, OverloadedError, error_body
+from ..errors import OgImageError, OverloadedError, RenderTimeout, error_body
+from .accesslog import escape
 
 log = logging.getLogger("ogimage.server")
 
 # Errors are never cached by a CDN or a browser.
 NO_STORE = {"cache-control": "no-store"}
+# What a client sees of a server-side failure: no file path, key or traceback text
+# (those go to the log). Issue 10: a template's path leaked in 500 bodies.
+INTERNAL = "internal error; the server log has the details"
 
 
 def _error(status: int, reason: str, field: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -27,10 +31,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OgImageError)
     async def ogimage_error(request: Request, exc: OgImageError) -> JSONResponse:
         headers = {}
-        if isinstance(exc, OverloadedError):
-            headers["retry-after"] = str(exc.retry_after)
-        if exc.status >= 500 and not isinstance(exc, OverloadedError):
-            log.error("%s %s: %s", request.method, request.url.path, exc.format_message())
+        retry_after = getattr(exc, "retry_after", None)  # OverloadedError, RenderTimeout
+        if retry_after is not None:
+            headers["retry-after"] = str(retry_after)
+        if isinstance(exc, RenderTimeout):
+            log.warning("%s %s: %s", escape(request.method), escape(request.scope["path"]), exc.format_message())
+        if exc.status >= 500 and not exc.public:
+            log.error("%s %s: %s", escape(request.method), escape(request.scope["path"]), exc.format_message())
+            return _error(exc.status, INTERNAL)
         return JSONResponse(exc.to_dict(), status_code=exc.status, headers={**NO_STORE, **headers})
 
     @app.exception_handler(RequestValidationError)
@@ -45,5 +53,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return _error(500, "internal error")
+        log.exception("unexpected error on %s %s", escape(request.method), escape(request.scope["path"]))
+        return _error(500, INTERNAL)

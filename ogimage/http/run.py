@@ -41,6 +41,14 @@ def run(
         signal.signal(sig, stopped)
     workers = 1 if reload else workers or settings.workers  # --reload: one worker (issue 12)
     loop, http = fastest_loop_and_http()
+    http_options: dict[str, object] = {"http": http}
+    if http == "httptools":
+        # The same protocol with a bounded request head: size, header count, time (limits.py).
+        from .limits import HeadLimitProtocol
+
+        http_options["http"] = HeadLimitProtocol
+    else:
+        http_options["h11_max_incomplete_event_size"] = settings.max_head_bytes
     # Several workers: let them share metrics, so /metrics in any one shows them all.
     shared_metrics = None
     if workers > 1 and multiprocess_dir() is None:
@@ -54,7 +62,7 @@ def run(
             port=port or settings.port,
             workers=workers,
             loop=loop,
-            http=http,
+            **http_options,  # type: ignore[arg-type]
             log_level=settings.log_level,
             access_log=False,  # ogimage.access logs each request, with the cache level
             server_header=False,

@@ -79,9 +79,13 @@ def fallback(text: str, segs, box: BoxSpec, m: Memo, size: float, lang: str) -> 
         t = clean(p, q)
         lines.append(Line(t, m(t, size)))
         p = q
-    clipped = tuple(clip_line(ln, m, size, W) for ln in lines)
-    truncated = truncated or clipped != tuple(lines)
-    return TextLayout(size, size * box.line_height, clipped, truncated, lang)
+    clipped: list[Line] = []
+    for ln in lines:  # a clipped line ends the text: its "…" is the truncation, so nothing follows it
+        clipped.append(clip_line(ln, m, size, W))
+        if clipped[-1] is not ln:
+            truncated = True
+            break
+    return TextLayout(size, size * box.line_height, tuple(clipped), truncated, lang)
 
 
 _TRAILING_JOINERS = "\u200d\ufe0f\ufe0e\u034f"
