@@ -24,23 +24,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Generator, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from . import budget, warmup
+from . import warmup
 from .answers import ImageAnswer, ImageRequest, Rendered, Resolved, etag_for
 from .cache import DiskCache, MemoryCache, content_key
 from .caches import SizedCache
 from .card import Card
-from .errors import OverloadedError, RenderTimeout, TemplateNotFound
+from .drive import drive, drive_async
+from .errors import TemplateNotFound
 from .formats import normalise_format, split_suffix
 from .metrics import Metrics, NoMetrics
 from .settings import Settings
 from .shared import Claim, open_shared
+from .slots import RenderSlots
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -89,20 +90,13 @@ class Service:
         ) if s.disk_cache else None
         # [shared tier] hook 1/6: the Redis tier, or None when OGIMAGE_SHARED_CACHE is empty.
         self.shared = open_shared(s, self.metrics)
-        self.max_renders = s.max_renders
-        self.max_queue = s.max_queue
         self.renders = 0  # images drawn, for tests and logs
         self._count_lock = threading.Lock()
-        self._render_pool = ThreadPoolExecutor(max_workers=s.max_renders, thread_name_prefix="ogimage-render")
+        self.slots = RenderSlots(s.max_renders, s.max_queue, s.render_timeout, self.metrics)
         # Disk reads and writes never wait behind renders.
         self._io_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="ogimage-io")
         self._inflight: dict[str, asyncio.Future[Rendered]] = {}
         self._pending_writes: set[asyncio.Future[Any]] = set()
-        self._running = 0
-        self._waiting = 0
-        self._sem: asyncio.Semaphore | None = None
-        self._sem_loop: asyncio.AbstractEventLoop | None = None
-        self._render_ewma = 0.05
         self._template_names: frozenset[str] | None = None
         self._resolved: SizedCache[Hashable, Any] = SizedCache(
             "resolved_urls", RESOLVED_BYTES, lambda token, value: _token_cost(token)
@@ -236,18 +230,7 @@ class Service:
         hit = self._memory_get(key)
         if hit is not None:
             return hit
-        steps = self._steps(key, card, fmt)
-        result: Any = None
-        resume = steps.send
-        while True:
-            try:
-                _kind, work = resume(result)
-            except StopIteration as done:
-                return done.value
-            try:
-                result, resume = work(), steps.send
-            except Exception as exc:  # the steps see it (the shared lock is released), then it propagates
-                result, resume = exc, steps.throw
+        return drive(self._steps(key, card, fmt))
 
     def _fill_done(self, key: str, fut: asyncio.Future[Rendered]) -> None:
         if self._inflight.get(key) is fut:
@@ -259,29 +242,17 @@ class Service:
         """:meth:`_steps` on the event loop: disk I/O in the I/O pool, renders bounded in the
         render pool, disk writes in the background (:meth:`flush` waits for them)."""
         loop = asyncio.get_running_loop()
-        steps = self._steps(key, card, fmt)
-        result: Any = None
-        resume = steps.send
-        while True:
-            try:
-                kind, work = resume(result)
-            except StopIteration as done:
-                return done.value
-            resume = steps.send
-            try:
-                if kind == "render":
-                    result = await self._bounded(work)
-                elif kind == "claim":  # polls with asyncio.sleep, each round in the tier's threads
-                    assert self.shared is not None
-                    result = await self.shared.aclaim(key, fmt)
-                elif kind in ("write", "finish"):  # in the background; flush() waits for them
-                    pool = self.shared.pool if kind == "finish" and self.shared is not None else self._io_pool
-                    self._track(loop.run_in_executor(pool, work))
-                    result = None
-                else:
-                    result = await loop.run_in_executor(self._io_pool, work)
-            except BaseException as exc:  # the steps see it (the shared lock is released), then it propagates
-                result, resume = exc, steps.throw
+        shared = self.shared
+
+        def background(kind: str, work: Callable[[], Any]) -> None:  # flush() waits for these
+            pool = shared.pool if kind == "finish" and shared is not None else self._io_pool
+            self._track(loop.run_in_executor(pool, work))
+
+        return await drive_async(
+            self._steps(key, card, fmt), render=self._bounded, background=background,
+            claim=lambda: shared.aclaim(key, fmt),  # type: ignore[union-attr] - only with a tier
+            io=lambda work: loop.run_in_executor(self._io_pool, work),
+        )
 
     def _steps(self, key: str, card: Card, fmt: str) -> Generator[tuple[str, Callable[[], Any]], Any, Rendered]:
         """The fill after a memory miss, written once: disk, else the shared tier (a hit, or the
@@ -360,7 +331,7 @@ class Service:
         elapsed = time.perf_counter() - start
         with self._count_lock:
             self.renders += 1
-        self._render_ewma = 0.8 * self._render_ewma + 0.2 * elapsed
+        self.slots.observed(elapsed)
         self.metrics.renders.inc()
         self.metrics.render_seconds.observe(elapsed)
         return body
@@ -370,56 +341,12 @@ class Service:
         return await self._bounded(lambda: self.engine.layout(card))
 
     async def _bounded(self, work: Callable[[], T]) -> T:
-        """Run ``work`` in the render pool, waiting for a slot or refusing (503)."""
-        sem = self._semaphore()
-        if sem.locked():
-            if self._waiting >= self.max_queue:
-                self.metrics.rejected.labels("overloaded").inc()
-                raise OverloadedError(self.retry_after())
-            self._waiting += 1
-            self.metrics.renders_waiting.inc()
-            try:
-                await sem.acquire()
-            finally:
-                self._waiting -= 1
-                self.metrics.renders_waiting.dec()
-        else:
-            await sem.acquire()  # free slot: returns at once
-        self._running += 1
-        self.metrics.renders_in_flight.inc()
-        # Issue 10, render budget: the work runs under a deadline it checks itself (budget.py);
-        # the slot is freed when the thread is really done (done callback), and the caller stops
-        # waiting at the deadline plus a grace even if the thread is inside one long call.
-        seconds = self.settings.render_timeout
-        try:
-            fut = asyncio.get_running_loop().run_in_executor(self._render_pool, budget.run_within, seconds, work)
-        except BaseException:
-            self._slot_done(sem)
-            raise
-        fut.add_done_callback(lambda _f: self._slot_done(sem))
-        try:
-            return await asyncio.wait_for(asyncio.shield(fut), seconds + budget.GRACE)
-        except (RenderTimeout, TimeoutError):
-            self.metrics.rejected.labels("timeout").inc()
-            raise RenderTimeout(seconds, self.retry_after()) from None
-
-    def _slot_done(self, sem: asyncio.Semaphore) -> None:
-        self._running -= 1
-        self.metrics.renders_in_flight.dec()
-        sem.release()
-
-    def _semaphore(self) -> asyncio.Semaphore:
-        # asyncio primitives belong to one loop; a test client may bring a new one.
-        loop = asyncio.get_running_loop()
-        if self._sem is None or self._sem_loop is not loop:
-            self._sem = asyncio.Semaphore(self.max_renders)
-            self._sem_loop = loop
-        return self._sem
+        """Run ``work`` in a render slot (see :mod:`ogimage.slots`): 503 when the queue is full or the budget spent."""
+        return await self.slots.run(work)
 
     def retry_after(self) -> int:
         """Seconds a refused client should wait: the queue ahead of it, drained."""
-        estimate = (self._waiting + self._running) * self._render_ewma / self.max_renders
-        return max(1, min(60, math.ceil(estimate)))
+        return self.slots.retry_after()
 
     async def flush(self) -> None:
         """Wait for background disk writes (shutdown, tests)."""
@@ -465,7 +392,7 @@ class Service:
         return bool(status.get("fonts")) and bool(status.get("templates"))
 
     def close(self) -> None:
-        self._render_pool.shutdown(wait=False, cancel_futures=True)
+        self.slots.close()
         self._io_pool.shutdown(wait=True)
         if self.shared is not None:  # [shared tier] hook 6/6
             self.shared.close()

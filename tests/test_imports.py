@@ -47,7 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("drawing", ("draw",)),
     ("engine", ("engine",)),
     ("storage", ("cache", "diskbudget", "shared")),
-    ("facade", ("service", "warmup")),
+    ("facade", ("service", "warmup", "slots", "drive")),
     ("composition", ("root", "preflight")),
     ("edges", ("http", "cli", "cli_checks", "cache_cli", "preview", "batch", "mkdocs", "sphinx")),
 ]

@@ -188,7 +188,7 @@ def test_full_queue_answers_503_with_retry_after(tmp_path: Path):
             running = asyncio.ensure_future(c.get("/api/og/default?title=one"))
             await wait_until(lambda: engine.calls == 2)
             waiting = asyncio.ensure_future(c.get("/api/og/default?title=two"))
-            await wait_until(lambda: svc._waiting == 1)
+            await wait_until(lambda: svc.slots.waiting == 1)
             refused = await c.get("/api/og/default?title=three")
             hit = await asyncio.wait_for(c.get("/api/og/default?title=warm"), 2)
             metrics = (await c.get("/metrics")).text

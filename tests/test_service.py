@@ -93,7 +93,7 @@ def test_full_queue_is_refused_and_hits_are_not_blocked(tmp_path: Path):
         running = asyncio.ensure_future(svc.image(card("one"), "png"))
         await wait_until(lambda: engine.calls == 2)
         waiting = asyncio.ensure_future(svc.image(card("two"), "png"))
-        await wait_until(lambda: svc._waiting == 1)
+        await wait_until(lambda: svc.slots.waiting == 1)
         with pytest.raises(OverloadedError) as info:
             await svc.image(card("three"), "png")
         assert info.value.retry_after >= 1
