@@ -59,7 +59,7 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield path
 
 
-def _glob_root(pattern: str) -> Path:
+def glob_root(pattern: str) -> Path:
     """The fixed folder a glob starts from: ``content/blog`` for ``content/blog/**/*.md``."""
     parts = []
     for part in Path(pattern).parts:
@@ -78,7 +78,7 @@ def _expand(arg: str) -> Iterator[tuple[Path, Path]]:
     elif path.is_file():
         yield path, path.parent
     elif any(c in arg for c in _MAGIC):
-        root = _glob_root(arg)
+        root = glob_root(arg)
         for match in sorted(glob.glob(arg, recursive=True)):
             m = Path(match)
             if m.is_dir():
