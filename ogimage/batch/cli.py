@@ -98,11 +98,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .progress import Progress, choose_mode
 
     options = options_from(args)
-    if args.watch:
-        from .watch import watch
+    try:
+        if args.watch:
+            from .watch import watch
 
-        return watch(options, quiet=args.quiet)
-    return run_batch(options, Progress(choose_mode(args.quiet, sys.stderr))).exit_code
+            return watch(options, quiet=args.quiet)
+        return run_batch(options, Progress(choose_mode(args.quiet, sys.stderr))).exit_code
+    except KeyboardInterrupt:  # before any output was written: nothing to save
+        print("ogimage batch: interrupted", file=sys.stderr)
+        return 130
 
 
 def cmd_meta(args: argparse.Namespace) -> int:
