@@ -211,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_service_commands(sub)
     add_cache_command(sub)
+    from .batch.cli import add_parsers as add_batch_parsers  # batch and meta (static sites)
+
+    add_batch_parsers(sub)
     return parser
 
 

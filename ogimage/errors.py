@@ -158,15 +158,30 @@ class SettingsError(OgImageError):
 
 
 class FrontMatterError(OgImageError):
-    """A Markdown file's front matter cannot be read (for batch pre-rendering, not built yet)."""
+    """A Markdown file cannot be read, or its front matter does not parse or has a bad value.
+
+    Carries the file, the line (1-based, where the parser or a search for the key gives
+    one) and the key (dotted for ``og.template``); the batch reports it and goes on.
+    """
 
     exit_code = 1
 
-    def __init__(self, path: str, line: int | None, reason: str) -> None:
+    def __init__(self, path: str, line: int | None, reason: str, *, key: str | None = None) -> None:
         where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {reason}", field=None)
+        what = f"{key}: {reason}" if key else reason
+        super().__init__(f"{where}: {what}", field=key)
         self.path = path
         self.line = line
+        self.key = key
+        self.detail = reason
+
+    def format_message(self) -> str:
+        """``path:line: key: reason`` (the key is already in the message)."""
+        return self.reason
+
+    def at(self, path: str | None = None, line: int | None = None) -> FrontMatterError:
+        """The same error with the file and/or line filled in (the reader knows them, the mapper not)."""
+        return FrontMatterError(path or self.path, line or self.line, self.detail, key=self.key)
 
 
 class UsageError(OgImageError):
