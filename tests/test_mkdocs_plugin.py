@@ -1,0 +1,193 @@
+"""The MkDocs plugin, through real ``mkdocs build`` runs on tests/data/sites/mkdocs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitecheck import card_tags, check_card, check_tags, head_meta
+
+SITE = Path(__file__).parent / "data" / "sites" / "mkdocs"
+BASE = "https://docs.example.org/sub/"
+SOCIAL = "assets/images/social"
+
+# page source -> (built HTML, card name, card fields, template)
+PAGES: dict[str, tuple[str, str, dict[str, Any], str]] = {
+    "index.md": ("index.html", "index.png", {"title": "Welcome to Example Docs"}, "default"),
+    "heading-only.md": ("heading-only/index.html", "heading-only.png", {"title": "A page with only a heading"}, "default"),
+    "untitled.md": ("untitled/index.html", "untitled.png", {"title": "Named in the nav"}, "default"),
+    "guide/setup.md": (
+        "guide/setup/index.html",
+        "guide/setup.png",
+        {
+            "title": "Setting up the project",
+            "description": "Install the package, write the config, run the first build.",
+            "tags": ["install", "config"],
+        },
+        "default",
+    ),
+    "guide/deep/nested.md": ("guide/deep/nested/index.html", "guide/deep/nested.png", {"title": "A deeply nested page"}, "default"),
+    "ja/index.md": ("ja/index.html", "ja.png", {"title": "日本語の組版：禁則処理と文節で改行するカードのテスト"}, "default"),
+    "plain.md": ("plain/index.html", "plain.png", {"title": "The plain template, chosen by the page"}, "plain"),
+}
+
+
+def copy_site(dest: Path, **replace: str) -> Path:
+    """A copy of the test site; ``replace`` edits mkdocs.yml (old text -> new text)."""
+    shutil.copytree(SITE, dest)
+    config = dest / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    for old, new in replace.items():
+        assert old in text
+        text = text.replace(old, new)
+    config.write_text(text, encoding="utf-8")
+    return dest
+
+
+def mkdocs(root: Path, *args: str, env: dict[str, str] | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the real ``mkdocs`` (``python -m mkdocs``) in ``root``."""
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("OGIMAGE_")}
+    run_env["XDG_CACHE_HOME"] = str(root / ".xdg-cache")
+    run_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", *args], cwd=root, env=run_env, capture_output=True, text=True, timeout=300
+    )
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def summary(log: str) -> str:
+    found = re.findall(r"ogimage: \d+ cards: (.*)", log)
+    assert len(found) == 1, log
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = copy_site(tmp_path_factory.mktemp("mkdocs") / "site")
+    return root, mkdocs(root, "build").stderr
+
+
+@pytest.mark.parametrize("source", sorted(PAGES))
+def test_every_page_has_every_tag_and_its_own_card(built: tuple[Path, str], source: str) -> None:
+    root, _ = built
+    html_path, name, fields, template = PAGES[source]
+    fields = {**fields, "site": "Example Docs"}
+    html = (root / "site" / html_path).read_text(encoding="utf-8")
+    check_tags(html, f"{BASE}{SOCIAL}/{name}", f"{fields['title']} – Example Docs")
+    check_card(root / "site" / SOCIAL / name, fields, template)
+
+
+def test_first_build_renders_every_card_once(built: tuple[Path, str]) -> None:
+    assert summary(built[1]) == f"{len(PAGES)} rendered, 0 unchanged, 0 failed"
+
+
+def test_opted_out_page_has_no_tags_and_no_card(built: tuple[Path, str]) -> None:
+    root, _ = built
+    html = (root / "site" / "private" / "index.html").read_text(encoding="utf-8")
+    assert card_tags(html) == []
+    assert not (root / "site" / SOCIAL / "private.png").exists()
+    cards = sorted(p.relative_to(root / "site" / SOCIAL).as_posix() for p in (root / "site" / SOCIAL).rglob("*.png"))
+    assert cards == sorted(name for _, name, _, _ in PAGES.values())
+
+
+def test_rebuild_without_change_renders_nothing(built: tuple[Path, str]) -> None:
+    root, _ = built
+    cached = {p: p.stat().st_mtime_ns for p in (root / ".cache" / "ogimage").rglob("*.png")}
+    assert len(cached) == len(PAGES)
+    log = mkdocs(root, "build").stderr  # mkdocs cleans site/ first: the cards come back from the cache
+    assert summary(log) == f"0 rendered, {len(PAGES)} unchanged, 0 failed"
+    assert {p: p.stat().st_mtime_ns for p in cached} == cached
+    for source, (html_path, name, fields, template) in PAGES.items():
+        check_card(root / "site" / SOCIAL / name, {**fields, "site": "Example Docs"}, template)
+
+
+def test_serve_style_rebuilds_rerender_only_what_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What ``mkdocs serve`` does on a change: load the config again and build, in one process."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    root = copy_site(tmp_path / "site")
+    monkeypatch.chdir(root)
+    for key in [k for k in os.environ if k.startswith("OGIMAGE_")]:
+        monkeypatch.delenv(key)
+
+    def rebuild() -> Any:
+        config = load_config(config_file=str(root / "mkdocs.yml"))
+        config.plugins.on_startup(command="serve", dirty=False)
+        build(config)
+        return config.plugins["ogimage"]
+
+    first = rebuild()
+    assert first.summary == f"{len(PAGES)} rendered, 0 unchanged, 0 failed"
+    page = root / "docs" / "guide" / "setup.md"
+    page.write_text(page.read_text(encoding="utf-8").replace("Setting up the project", "Setting it all up"), encoding="utf-8")
+    second = rebuild()
+    assert second.summary == f"1 rendered, {len(PAGES) - 1} unchanged, 0 failed"
+    fields = {**PAGES["guide/setup.md"][2], "title": "Setting it all up", "site": "Example Docs"}
+    check_card(root / "site" / SOCIAL / "guide" / "setup.png", fields)
+    html = (root / "site" / "guide" / "setup" / "index.html").read_text(encoding="utf-8")
+    check_tags(html, f"{BASE}{SOCIAL}/guide/setup.png", "Setting it all up – Example Docs")
+    assert rebuild().summary == f"0 rendered, {len(PAGES)} unchanged, 0 failed"
+
+
+def test_material_theme_gets_the_tags_in_its_head(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site", **{"name: mkdocs": "name: material"})
+    mkdocs(root, "build")
+    for source in ("ja/index.md", "guide/setup.md"):
+        html_path, name, fields, template = PAGES[source]
+        html = (root / "site" / html_path).read_text(encoding="utf-8")
+        assert "mkdocs-material-" in dict(head_meta(html))["generator"]  # it is Material's page
+        check_tags(html, f"{BASE}{SOCIAL}/{name}", f"{fields['title']} – Example Docs")
+        check_card(root / "site" / SOCIAL / name, {**fields, "site": "Example Docs"}, template)
+
+
+def test_without_site_url_warns_once_and_links_relative(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site", **{"site_url: https://docs.example.org/sub/\n": ""})
+    log = mkdocs(root, "build").stderr
+    assert log.count("site_url is not set") == 1, log
+    html_path, name, fields, _ = PAGES["guide/deep/nested.md"]
+    html = (root / "site" / html_path).read_text(encoding="utf-8")
+    url = dict(card_tags(html))["og:image"]
+    assert url == f"../../../{SOCIAL}/{name}"
+    assert ((root / "site" / html_path).parent / url).resolve() == (root / "site" / SOCIAL / name).resolve()
+
+
+def test_options_template_site_output_dir_and_cache(tmp_path: Path) -> None:
+    options = "  - ogimage:\n      template: light\n      site: Brand\n      output_dir: og/cards\n      cache: false\n"
+    root = copy_site(tmp_path / "site", **{"  - ogimage\n": options})
+    log = mkdocs(root, "build").stderr
+    assert summary(log) == f"{len(PAGES)} rendered, 0 unchanged, 0 failed"
+    assert not (root / ".cache" / "ogimage").exists()
+    html_path, name, fields, _ = PAGES["index.md"]
+    html = (root / "site" / html_path).read_text(encoding="utf-8")
+    check_tags(html, f"{BASE}og/cards/{name}", f"{fields['title']} – Brand")
+    check_card(root / "site" / "og" / "cards" / name, {**fields, "site": "Brand"}, "light")
+    # no cache: the next build renders every card again
+    assert summary(mkdocs(root, "build").stderr) == f"{len(PAGES)} rendered, 0 unchanged, 0 failed"
+
+
+def test_enabled_from_the_environment(tmp_path: Path) -> None:
+    options = "  - ogimage:\n      enabled: !ENV [OGIMAGE_TEST_CARDS, false]\n"
+    root = copy_site(tmp_path / "site", **{"  - ogimage\n": options})
+    mkdocs(root, "build")
+    assert not (root / "site" / SOCIAL).exists()
+    assert card_tags((root / "site" / "index.html").read_text(encoding="utf-8")) == []
+    mkdocs(root, "build", env={"OGIMAGE_TEST_CARDS": "true"})
+    assert (root / "site" / SOCIAL / "index.png").is_file()
+
+
+def test_unknown_template_fails_the_build_naming_the_page(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site", **{"  - ogimage\n": "  - ogimage:\n      template: nope\n"})
+    proc = mkdocs(root, "build", ok=False)
+    assert proc.returncode != 0
+    assert "unknown template 'nope'" in proc.stderr
+    assert "ogimage: " in proc.stderr and ".md" in proc.stderr
