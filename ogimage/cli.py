@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_templates)
 
     _add_service_commands(sub)
+    from .batch.cli import add_parsers as add_batch_parsers  # batch and meta (static sites)
+
+    add_batch_parsers(sub)
     return parser
 
 

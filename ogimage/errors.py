@@ -125,6 +125,10 @@ class FrontMatterError(OgImageError):
         self.key = key
         self.detail = reason
 
+    def format_message(self) -> str:
+        """``path:line: key: reason`` (the key is already in the message)."""
+        return self.reason
+
     def at(self, path: str | None = None, line: int | None = None) -> FrontMatterError:
         """The same error with the file and/or line filled in (the reader knows them, the mapper not)."""
         return FrontMatterError(path or self.path, line or self.line, self.detail, key=self.key)
