@@ -24,7 +24,7 @@ from mkdocs.utils import get_relative_url
 
 from .errors import OgImageError
 from .pages import first_heading, meta_html, page_from_metadata
-from .sitecards import Card, CardSet
+from .sitecards import CardSet, SiteCard
 
 log = logging.getLogger("mkdocs.plugins.ogimage")
 
@@ -136,7 +136,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
     def _out_dir(self, config: Any) -> Path:
         return Path(config.site_dir).joinpath(*PurePosixPath(self.config.output_dir.strip("/")).parts)
 
-    def _image_url(self, card: Card, page_url: str) -> str:
+    def _image_url(self, card: SiteCard, page_url: str) -> str:
         path = f"{self.config.output_dir.strip('/')}/{card.name.as_posix()}"
         if self.site_url:
             return urljoin(self.site_url.rstrip("/") + "/", path)

@@ -5,29 +5,25 @@ Shared by the MkDocs plugin (:mod:`ogimage.mkdocs_plugin`) and the Sphinx extens
 :mod:`ogimage.pages` and the rendering from the batch runner, like ``ogimage batch``.
 
 Incremental: with a cache folder, cards are rendered into ``<cache>/cards/`` and their
-content keys remembered in ``<cache>/manifest.json``; a later build (a new process, or
-the next ``mkdocs serve`` rebuild) re-renders only the cards whose key changed and
-copies the rest into the site. Without one, every card is rendered straight into the site.
+content keys remembered in ``<cache>/ogimage-manifest.json`` (the batch manifest); a later
+build (a new process, or the next ``mkdocs serve`` rebuild) re-renders only the cards whose
+key changed and copies the rest into the site. Without one, every card is rendered straight into the site.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .batch.manifest import DEFAULT_NAME, Entry, Manifest
 from .batch.runner import Job, Outcome, run_jobs
 from .errors import OgImageError
+from .pages import Page, alt_text, meta_tags, output_name
 from .root import build_service
 from .settings import Settings
-from .pages import Page, alt_text, meta_tags, output_name
-
-MANIFEST = "manifest.json"
-MANIFEST_VERSION = 1
 
 
 class CardsFailed(OgImageError):
@@ -43,7 +39,7 @@ class CardsFailed(OgImageError):
 
 
 @dataclass(frozen=True, slots=True)
-class Card:
+class SiteCard:
     """One planned card: the page it is for, where it goes (relative) and its alt text."""
 
     source: str
@@ -83,9 +79,9 @@ class CardSet:
     font_dirs: tuple[Path, ...] = ()
     jobs: int | None = None
     service: Any = None  # built on first render; pass the last build's to reuse it (mkdocs serve)
-    cards: dict[str, Card] = field(default_factory=dict)
+    cards: dict[str, SiteCard] = field(default_factory=dict)
 
-    def plan(self, page: Page, relative_source: PurePosixPath, metadata: Mapping[str, Any]) -> Card | None:
+    def plan(self, page: Page, relative_source: PurePosixPath, metadata: Mapping[str, Any]) -> SiteCard | None:
         """The card for ``page`` (its name from :func:`output_name`), or None when it gets none.
 
         Cheap (microseconds): only text. A later plan for the same source replaces the first.
@@ -96,7 +92,7 @@ class CardSet:
         fields = dict(page.fields)
         if self.site and not fields.get("site"):
             fields["site"] = self.site
-        card = Card(
+        card = SiteCard(
             source=page.source,
             name=output_name(relative_source, metadata),
             fields=fields,
@@ -106,11 +102,7 @@ class CardSet:
         self.cards[page.source] = card
         return card
 
-    def forget(self, sources: Iterable[str]) -> None:
-        for source in sources:
-            self.cards.pop(source, None)
-
-    def _output(self, card: Card, site_dir: Path) -> Path:
+    def _output(self, card: SiteCard, site_dir: Path) -> Path:
         root = self.cache_dir / "cards" if self.cache_dir is not None else site_dir
         return root.joinpath(*card.name.parts)
 
@@ -121,7 +113,8 @@ class CardSet:
         Costs one service start (~0.3 s) plus ~10-40 ms of CPU per changed card, spread over
         ``jobs`` processes (default: all cores). Raises :class:`CardsFailed` if any failed.
         """
-        previous = self._read_manifest() if self.cache_dir is not None else None
+        manifest = Manifest.load(self.cache_dir / DEFAULT_NAME) if self.cache_dir is not None else None
+        previous = manifest.previous(self.cache_dir / "cards") if manifest is not None and self.cache_dir else None
         if self.service is None:
             settings = replace(Settings.from_env(), disk_cache=False)
             self.service = build_service(settings, template_dirs=self.template_dirs, font_dirs=self.font_dirs)
@@ -141,10 +134,12 @@ class CardSet:
         summary = Summary(outcomes=outcomes)
         for outcome in outcomes:
             setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
-        if self.cache_dir is not None:
-            keys = dict(previous or {})
-            keys.update({str(o.job.output): o.key for o in outcomes if o.status != "failed" and o.key})
-            self._write_manifest(keys)
+        if manifest is not None:
+            for outcome in outcomes:
+                card = self.cards[outcome.job.source]
+                if outcome.status != "failed" and outcome.key:
+                    manifest.pages[card.source] = Entry(card.name.as_posix(), outcome.key, card.fields["title"], card.alt)
+            manifest.save()
         failures = [(o.job.source, o.error or "failed") for o in outcomes if o.status == "failed"]
         if failures:
             raise CardsFailed(failures)
@@ -174,25 +169,6 @@ class CardSet:
             copied += 1
         return copied
 
-    def tags(self, card: Card, image_url: str) -> list[tuple[str, str]]:
+    def tags(self, card: SiteCard, image_url: str) -> list[tuple[str, str]]:
         """The meta tags of ``card`` when its image is at ``image_url``."""
         return meta_tags(image_url, card.alt)
-
-    def _read_manifest(self) -> dict[str, str]:
-        assert self.cache_dir is not None
-        try:
-            data = json.loads((self.cache_dir / MANIFEST).read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
-            return {}
-        keys = data.get("keys")
-        return {str(k): str(v) for k, v in keys.items()} if isinstance(keys, dict) else {}
-
-    def _write_manifest(self, keys: Mapping[str, str]) -> None:
-        assert self.cache_dir is not None
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        path = self.cache_dir / MANIFEST
-        tmp = path.with_name(f".{MANIFEST}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": MANIFEST_VERSION, "keys": dict(sorted(keys.items()))}), encoding="utf-8")
-        os.replace(tmp, path)

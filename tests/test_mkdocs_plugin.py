@@ -191,3 +191,16 @@ def test_unknown_template_fails_the_build_naming_the_page(tmp_path: Path) -> Non
     assert proc.returncode != 0
     assert "unknown template 'nope'" in proc.stderr
     assert "ogimage: " in proc.stderr and ".md" in proc.stderr
+
+
+@pytest.mark.parametrize("module", ["ogimage.mkdocs_plugin", "ogimage.sphinx"])
+def test_integrations_load_light_and_only_through_the_root(module: str) -> None:
+    """Loading the plugin (MkDocs loads it even when disabled) pulls in no engine, pixels or web stack."""
+    code = (f"import sys, {module}\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('ogimage', 'PIL', 'fontTools', 'budoux', 'fastapi', 'uvicorn'))))")
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    assert not {m for m in loaded if m.split(".")[0] != "ogimage"}, loaded
+    internal = {m for m in loaded if m.startswith("ogimage.")}
+    assert not internal & {"ogimage.engine", "ogimage.cache", "ogimage.service"}
+    assert not [m for m in internal if m.startswith(("ogimage.draw", "ogimage.fonts", "ogimage.typeset"))]
