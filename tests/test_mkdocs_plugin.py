@@ -204,3 +204,58 @@ def test_integrations_load_light_and_only_through_the_root(module: str) -> None:
     internal = {m for m in loaded if m.startswith("ogimage.")}
     assert not internal & {"ogimage.engine", "ogimage.cache", "ogimage.service"}
     assert not [m for m in internal if m.startswith(("ogimage.draw", "ogimage.fonts", "ogimage.typeset"))]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_real_mkdocs_serve_rerenders_only_the_edited_page(tmp_path: Path) -> None:
+    """A real ``mkdocs serve`` on 127.0.0.1: edit one page, the rebuild renders one card, served at once."""
+    import threading
+    import time
+    import urllib.request
+
+    root = copy_site(tmp_path / "site")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OGIMAGE_")}
+    env["XDG_CACHE_HOME"] = str(root / ".xdg-cache")
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")), daemon=True).start()  # type: ignore[union-attr]
+
+    def wait_for(text: str, count: int = 1) -> None:
+        deadline = time.monotonic() + 120
+        while sum(text in line for line in list(lines)) < count:
+            assert proc.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.1)
+
+    def get(path: str) -> bytes:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/sub/{path}", timeout=30) as response:
+            return response.read()
+
+    base = f"http://127.0.0.1:{port}/sub/"  # mkdocs serve points site_url at itself
+    try:
+        wait_for("Serving on")
+        assert f"ogimage: {len(PAGES)} cards: {len(PAGES)} rendered, 0 unchanged, 0 failed" in "".join(lines)
+        page = root / "docs" / "guide" / "setup.md"
+        page.write_text(page.read_text(encoding="utf-8").replace("Setting up the project", "Served and edited"),
+                        encoding="utf-8")
+        wait_for(f"ogimage: {len(PAGES)} cards: 1 rendered, {len(PAGES) - 1} unchanged, 0 failed")
+        wait_for("Documentation built", 2)
+        check_tags(get("guide/setup/").decode("utf-8"), f"{base}{SOCIAL}/guide/setup.png", "Served and edited – Example Docs")
+        png = tmp_path / "served.png"
+        png.write_bytes(get(f"{SOCIAL}/guide/setup.png"))
+        check_card(png, {**PAGES["guide/setup.md"][2], "title": "Served and edited", "site": "Example Docs"})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
