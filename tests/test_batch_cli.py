@@ -240,3 +240,11 @@ def test_meta_prints_the_tags_of_one_page(tree: Path, capsys) -> None:
 def test_meta_of_a_broken_page_names_file_line_and_key(tree: Path, capsys) -> None:
     assert main(["meta", "content/bad/title-list.md", "--base-url", "https://x.dev"]) == 1
     assert "content/bad/title-list.md:3: title: must be text, not a list" in capsys.readouterr().err
+
+
+def test_meta_of_a_page_without_a_card(tree: Path, capsys) -> None:
+    assert main(["meta", "content/blog/own-image.md", "--base-url", "https://x.dev"]) == 1
+    assert "has its own image: /img/picture.png; no card" in capsys.readouterr().err
+    assert main(["meta", "content/blog/own-image.md", "--base-url", "https://x.dev", "--all"]) == 0
+    assert '<meta property="og:image" content="https://x.dev/content/blog/own-image.png">' in capsys.readouterr().out
+    assert main(["meta", "content/blog/opt-out.md", "--base-url", "https://x.dev"]) == 1

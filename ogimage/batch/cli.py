@@ -73,6 +73,8 @@ def add_parsers(subparsers: Any) -> None:
                    help="the folder the batch was given, that output names are relative to (default: .)")
     p.add_argument("--format", "-f", choices=FORMATS, default="png", help="image format (default: png)")
     p.add_argument("--json", action="store_true", help="print the tags as JSON pairs")
+    p.add_argument("--all", dest="all_images", action="store_true",
+                   help="print tags even for a page that names its own image (as batch --all renders it)")
     _dirs(p)
     p.set_defaults(handler=cmd_meta)
 
@@ -98,11 +100,15 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from .progress import Progress, choose_mode
 
     options = options_from(args)
-    if args.watch:
-        from .watch import watch
+    try:
+        if args.watch:
+            from .watch import watch
 
-        return watch(options, quiet=args.quiet)
-    return run_batch(options, Progress(choose_mode(args.quiet, sys.stderr))).exit_code
+            return watch(options, quiet=args.quiet)
+        return run_batch(options, Progress(choose_mode(args.quiet, sys.stderr))).exit_code
+    except KeyboardInterrupt:  # before any output was written: nothing to save
+        print("ogimage batch: interrupted", file=sys.stderr)
+        return 130
 
 
 def cmd_meta(args: argparse.Namespace) -> int:
@@ -118,9 +124,10 @@ def cmd_meta(args: argparse.Namespace) -> int:
     from .manifest import url_for
 
     fmt = normalise_format(args.format)
-    page, metadata = read_page(args.page, str(args.page), drafts=True, all_images=True, base_url=args.base_url)
-    if page.skip is not None:
-        print(f"ogimage meta: {args.page}: {page.skip}; no card", file=sys.stderr)
+    page, metadata = read_page(args.page, str(args.page), drafts=True, all_images=args.all_images,
+                               base_url=args.base_url)
+    if page.skip is not None:  # the batch renders no card for it, so there is no URL to name
+        print(f"ogimage meta: {args.page}: {page.skip}; no card (--all for one anyway)", file=sys.stderr)
         return 1
     service = build_service(Settings.from_env(), template_dirs=args.templates_dir, font_dirs=args.fonts_dir)
     template = page.template or args.template

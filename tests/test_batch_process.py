@@ -1,0 +1,95 @@
+"""``ogimage batch`` as a real process: Ctrl-C mid-run leaves valid state; --watch re-renders edits."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from batch_tree import many_pages
+from ogimage.batch.runner import TEMP_SUFFIX
+
+pytest.importorskip("watchfiles")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, OGIMAGE_DISK_CACHE="0", PYTHONUNBUFFERED="1")
+    env.pop("OGIMAGE_TEMPLATE_DIRS", None)
+    return env
+
+
+def _start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "ogimage.cli", "batch", *args], cwd=cwd, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _read_until(proc: subprocess.Popen[str], predicate, limit: float = 120.0) -> list[str]:
+    """Lines of stderr up to and including the first that satisfies ``predicate`` (bounded)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + limit
+    assert proc.stderr is not None
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line.rstrip("\n"))
+        if predicate(lines[-1]):
+            return lines
+    raise AssertionError(f"did not see the expected line; got {lines[-5:]}")
+
+
+def test_sigint_mid_run_leaves_valid_outputs_and_manifest(tmp_path: Path) -> None:
+    many_pages(tmp_path, 300)
+    proc = _start(["many", "--out", "og", "--jobs", "2"], tmp_path)
+    _read_until(proc, lambda line: line.startswith("rendered") and "p00" in line)
+    _read_until(proc, lambda line: line.startswith("rendered"))  # a few more, so the pool is busy
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err
+    pages = json.loads((tmp_path / "og/ogimage-manifest.json").read_text())["pages"]
+    outputs = sorted((tmp_path / "og").rglob("*.png"))
+    assert 0 < len(pages) < 300 and len(outputs) < 300
+    assert not list((tmp_path / "og").rglob(f"*{TEMP_SUFFIX}"))
+    for png in outputs:  # every file there is complete
+        with Image.open(png) as image:
+            image.load()
+    for entry in pages.values():
+        assert (tmp_path / "og" / entry["output"]).exists()
+    # A rerun completes the work, without drawing what the manifest already has.
+    done = subprocess.run([sys.executable, "-m", "ogimage.cli", "batch", "many", "--out", "og", "--jobs", "2"],
+                          cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = done.stderr.splitlines()[-1]
+    assert summary.startswith(f"{300 - len(pages)} rendered, {len(pages)} unchanged"), summary
+    assert len(list((tmp_path / "og").rglob("*.png"))) == 300
+
+
+def test_watch_renders_an_edited_page(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("---\ntitle: First title\n---\n")
+    (content / "b.md").write_text("---\ntitle: Other page\n---\n")
+    proc = _start(["content", "--out", "og", "--watch", "--jobs", "1"], tmp_path)
+    try:
+        _read_until(proc, lambda line: line.startswith("watching"))
+        first = (tmp_path / "og/a.png").read_bytes()
+        (content / "a.md").write_text("---\ntitle: Second title\n---\n")
+        lines = _read_until(proc, lambda line: " rendered," in line)
+        assert "rendered   content/a.md -> og/a.png" in lines
+        assert "unchanged  content/b.md" in lines
+        assert (tmp_path / "og/a.png").read_bytes() != first
+        (content / "c.md").write_text("---\ntitle: A new page\n---\n")
+        lines = _read_until(proc, lambda line: " rendered," in line)
+        assert "rendered   content/c.md -> og/c.png" in lines
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    assert proc.returncode == 0
