@@ -113,6 +113,7 @@ class CardSet:
         Costs one service start (~0.3 s) plus ~10-40 ms of CPU per changed card, spread over
         ``jobs`` processes (default: all cores). Raises :class:`CardsFailed` if any failed.
         """
+        self._check_names()
         manifest = Manifest.load(self.cache_dir / DEFAULT_NAME) if self.cache_dir is not None else None
         previous = manifest.previous(self.cache_dir / "cards") if manifest is not None and self.cache_dir else None
         if self.service is None:
@@ -144,6 +145,19 @@ class CardSet:
         if failures:
             raise CardsFailed(failures)
         return summary
+
+    def _check_names(self) -> None:
+        """Raise :class:`CardsFailed` if two pages map to one card (``guide.md``, ``guide/index.md``)."""
+        by_name: dict[PurePosixPath, list[str]] = {}
+        for card in self.cards.values():
+            by_name.setdefault(card.name, []).append(card.source)
+        clashes = [
+            (source, f"output {name.as_posix()} is also the output of {' and '.join(s for s in sources if s != source)}"
+                     " (set a different slug in one of them)")
+            for name, sources in by_name.items() if len(sources) > 1 for source in sources
+        ]
+        if clashes:
+            raise CardsFailed(clashes)
 
     def publish(self, site_dir: Path) -> int:
         """Copy the rendered cards from the cache into ``site_dir``; returns how many were copied.

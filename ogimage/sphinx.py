@@ -110,13 +110,14 @@ def _page(app: Sphinx, docname: str) -> Page:
     return page_from_metadata(meta, source=docname)
 
 
-def _name(docname: str) -> PurePosixPath:
-    # A docname has no suffix: "guide/intro" -> guide/intro.png, "guide/index" -> guide.png.
-    return output_name(PurePosixPath(docname), {})
+def _name(app: Sphinx, docname: str) -> PurePosixPath:
+    # A docname has no suffix: "guide/intro" -> guide/intro.png, "guide/index" -> guide.png;
+    # a ":slug:" field replaces the last part.
+    return output_name(PurePosixPath(docname), app.env.metadata.get(docname, {}))
 
 
 def _image_url(app: Sphinx, docname: str) -> str:
-    path = f"{app.config.ogimage_output_dir.strip('/')}/{_name(docname).as_posix()}"
+    path = f"{app.config.ogimage_output_dir.strip('/')}/{_name(app, docname).as_posix()}"
     base = _base_url(app)
     if base:
         return base.rstrip("/") + "/" + path
@@ -162,7 +163,7 @@ def _build_finished(app: Sphinx, exception: BaseException | None) -> None:
         except OgImageError as exc:
             log.warning("ogimage: %s", exc.format_message(), location=docname)
             continue
-        cards.plan(page, PurePosixPath(docname), {})
+        cards.plan(page, PurePosixPath(docname), app.env.metadata.get(docname, {}))
     out = Path(app.outdir).joinpath(*PurePosixPath(cfg.ogimage_output_dir.strip("/")).parts)
     try:
         summary = cards.render(out)

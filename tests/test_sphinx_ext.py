@@ -154,3 +154,20 @@ def test_unknown_template_fails_the_build_naming_the_document(tmp_path: Path) ->
     assert found, proc.stderr
     defaults = [d for d, (_, _, template) in DOCS.items() if template == "default"]  # guide/intro names its own
     assert found.group(1) in defaults and int(found.group(2)) == len(defaults) - 1
+
+
+def test_two_documents_with_one_card_name_fail_until_one_has_a_slug(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(SITE, src)
+    (src / "guide.rst").write_text("Guide\n=====\n\nA page.\n", encoding="utf-8")
+    (src / "guide" / "index.rst").write_text("Guide index\n===========\n\nAnother page.\n", encoding="utf-8")
+    proc = sphinx_build(src, ok=False)
+    assert proc.returncode != 0
+    assert "output guide.png is also the output of guide/index" in proc.stderr, proc.stderr
+    (src / "guide" / "index.rst").write_text(":slug: guide-index\n\nGuide index\n===========\n\nAnother page.\n",
+                                             encoding="utf-8")
+    sphinx_build(src)
+    check_tags(html_of(src, "guide/index"), f"{BASE}{SOCIAL}/guide-index.png", "Guide index – Example Project")
+    check_card(src / "_build" / "html" / SOCIAL / "guide-index.png",
+               {"title": "Guide index", "site": "Example Project"})
+    check_card(src / "_build" / "html" / SOCIAL / "guide.png", {"title": "Guide", "site": "Example Project"})
