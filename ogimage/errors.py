@@ -132,3 +132,18 @@ class FrontMatterError(OgImageError):
     def at(self, path: str | None = None, line: int | None = None) -> FrontMatterError:
         """The same error with the file and/or line filled in (the reader knows them, the mapper not)."""
         return FrontMatterError(path or self.path, line or self.line, self.detail, key=self.key)
+
+
+class CardsFailed(OgImageError):
+    """Cards of a site build (MkDocs, Sphinx) could not be rendered.
+
+    ``failures`` lists (page source, reason); the message shows the first and how many more.
+    """
+
+    exit_code = 3
+
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        first_source, first_reason = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(f"{first_source}: {first_reason}{more}")
+        self.failures = failures

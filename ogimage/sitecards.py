@@ -20,22 +20,10 @@ from typing import Any
 
 from .batch.manifest import DEFAULT_NAME, Entry, Manifest
 from .batch.runner import Job, Outcome, run_jobs
-from .errors import OgImageError
+from .errors import CardsFailed
 from .pages import Page, alt_text, meta_tags, output_name
 from .root import build_service
 from .settings import Settings
-
-
-class CardsFailed(OgImageError):
-    """Some cards could not be rendered; ``failures`` lists (page source, reason)."""
-
-    exit_code = 3
-
-    def __init__(self, failures: list[tuple[str, str]]) -> None:
-        first_source, first_reason = failures[0]
-        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
-        super().__init__(f"{first_source}: {first_reason}{more}")
-        self.failures = failures
 
 
 @dataclass(frozen=True, slots=True)
