@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 from mkdocs.config import config_options as c
@@ -25,6 +25,11 @@ from mkdocs.utils import get_relative_url
 from .errors import OgImageError
 from .pages import first_heading, meta_html, page_from_metadata
 from .sitecards import CardSet, SiteCard
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure.files import Files
+    from mkdocs.structure.pages import Page as MkDocsPage
 
 log = logging.getLogger("mkdocs.plugins.ogimage")
 
@@ -60,7 +65,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this instance across ``mkdocs serve`` rebuilds."""
 
-    def on_config(self, config: Any) -> Any:
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         """Check the options and prepare this build's card set (no rendering yet)."""
         opts = self.config
         if not opts.enabled:
@@ -88,7 +93,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
             log.warning("ogimage: site_url is not set; og:image URLs are relative, which most sites that read them ignore")
         return config
 
-    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+    def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Plan the page's card from its front matter, first heading or nav title."""
         if self.cards is None:
             return html
@@ -104,7 +109,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
         self.cards.plan(planned, PurePosixPath(source), meta)
         return html
 
-    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+    def on_post_page(self, output: str, *, page: MkDocsPage, config: MkDocsConfig) -> str:
         """Insert the card's tags before ``</head>`` (any theme; none has to offer a hook)."""
         card = self.cards.cards.get(page.file.src_uri) if self.cards is not None else None
         if card is None:
@@ -116,7 +121,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
             return output
         return output[: match.start()] + tags + output[match.start():]
 
-    def on_post_build(self, *, config: Any) -> None:
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Render the cards that changed (all cores) and copy them into the site.
 
         Rendering runs here, in the main thread, because the runner forks its workers."""
@@ -133,7 +138,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
         self.summary = str(summary)
         log.info("ogimage: %d cards: %s", len(self.cards.cards), self.summary)
 
-    def _out_dir(self, config: Any) -> Path:
+    def _out_dir(self, config: MkDocsConfig) -> Path:
         return Path(config.site_dir).joinpath(*PurePosixPath(self.config.output_dir.strip("/")).parts)
 
     def _image_url(self, card: SiteCard, page_url: str) -> str:
