@@ -259,3 +259,18 @@ def test_real_mkdocs_serve_rerenders_only_the_edited_page(tmp_path: Path) -> Non
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def test_templates_dir_gives_the_site_its_own_template(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site", **{"  - ogimage\n": "  - ogimage:\n      template: brand\n      templates_dir: og\n"})
+    (root / "og").mkdir()
+    plain = (Path(__file__).parents[1] / "assets" / "templates" / "plain.toml").read_text(encoding="utf-8")
+    (root / "og" / "brand.toml").write_text(plain.replace('color = "#0f172a"', 'color = "#7c2d12"'), encoding="utf-8")
+    mkdocs(root, "build")
+    from PIL import Image
+
+    with Image.open(root / "site" / SOCIAL / "index.png") as im:
+        assert im.size == (1200, 630)
+        assert im.convert("RGB").getpixel((1190, 10)) == (0x7C, 0x2D, 0x12)  # brand.toml's background
+    with Image.open(root / "site" / SOCIAL / "plain.png") as im:  # the page that names its own template
+        assert im.convert("RGB").getpixel((1190, 10)) == (0x0F, 0x17, 0x2A)
