@@ -248,3 +248,18 @@ def test_meta_of_a_page_without_a_card(tree: Path, capsys) -> None:
     assert main(["meta", "content/blog/own-image.md", "--base-url", "https://x.dev", "--all"]) == 0
     assert '<meta property="og:image" content="https://x.dev/content/blog/own-image.png">' in capsys.readouterr().out
     assert main(["meta", "content/blog/opt-out.md", "--base-url", "https://x.dev"]) == 1
+
+
+def test_same_bytes_as_the_http_endpoint(tree: Path, capsys) -> None:
+    from fastapi.testclient import TestClient
+
+    from ogimage.server import create_app
+    from ogimage.settings import Settings
+
+    batch(capsys, "content/blog/2026/hello.md", "--out", "og")
+    with TestClient(create_app(Settings(disk_cache=False, access_log=False))) as client:
+        answer = client.get("/api/og/default", params={"title": "Hello, TOML front matter", "tags": "meta",
+                                                        "date": "2026-11-01"})
+    assert answer.status_code == 200
+    assert answer.content == (tree / "og/hello.png").read_bytes()
+    assert answer.headers["etag"].strip('"') == manifest(tree / "og")["pages"]["content/blog/2026/hello.md"]["key"][:32]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import FrontMatterError, OgImageError
+from ..errors import FrontMatterError
 from ..pages import alt_text, output_name
 from ..settings import Settings
 from .frontmatter import read_page
@@ -200,7 +200,7 @@ def _show(outcome: Outcome, options: Options, progress: Progress) -> None:
 
 
 def _shown_output(path: Path) -> str:
-    return PurePosixPath(path.as_posix()).as_posix()
+    return path.as_posix()
 
 
 def _finish(options: Options, progress: Progress, result: Result, start: float) -> None:

@@ -56,8 +56,8 @@ class Progress:
                 self._bar.write(f"failed     {detail}", file=self.stream)
             self._bar.update(1)
             return
-        if self.mode == "quiet" and status != "failed":
-            return
+        if self.mode in ("quiet", "bar") and status != "failed":
+            return  # the bar (or the summary) counts it
         if status == "failed":
             line = f"failed     {detail}"
         elif status == "skipped":
