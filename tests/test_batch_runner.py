@@ -67,3 +67,18 @@ def test_bad_jobs_fail_alone(tmp_path: Path, settings: Settings) -> None:
     assert "no-such" in outcomes[2].error and "available" in outcomes[2].error
     assert "cannot write" in outcomes[3].error
     assert Image.open(tmp_path / "w.webp").format == "WEBP"
+
+
+def test_chunks_cover_every_job_once_grouped_by_script(tmp_path: Path) -> None:
+    from ogimage.batch.runner import chunks, locality
+
+    titles = ["日本語のタイトル", "Hello", "한국어 제목", "中文标题", "カタカナ", "World", "مرحبا"] * 40
+    todo = [(Job({"title": f"{t} {i}"}, "default", tmp_path / f"{i}.png"), f"k{i}") for i, t in enumerate(titles)]
+    parts = chunks(todo, 2)
+    flat = [item for part in parts for item in part]
+    assert sorted(key for _job, key in flat) == sorted(key for _job, key in todo)
+    assert all(1 <= len(part) <= 32 for part in parts)
+    scripts = [locality(job)[2] for job, _key in flat]
+    assert len(set(scripts)) == 5  # latin, ja, HANGUL, CJK, ARABIC
+    changes = sum(a != b for a, b in zip(scripts, scripts[1:]))
+    assert changes == 4  # each script in one run

@@ -38,7 +38,14 @@ class TOMLLibHandler(BaseHandler):
         raise NotImplementedError("ogimage reads front matter; it does not write it")
 
 
-HANDLERS: tuple[BaseHandler, ...] = (YAMLHandler(), TOMLLibHandler(), JSONHandler())
+class FastYAMLHandler(YAMLHandler):
+    """YAML front matter through libyaml's ``CSafeLoader`` when PyYAML has it (~4x faster), else ``SafeLoader``."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return yaml.load(fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+
+
+HANDLERS: tuple[BaseHandler, ...] = (FastYAMLHandler(), TOMLLibHandler(), JSONHandler())
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 

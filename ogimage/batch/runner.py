@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import signal
 import tempfile
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -126,6 +127,11 @@ def _worker_render(job: Job) -> tuple[str, str | None, str | None]:
     return "rendered", key, level
 
 
+def _worker_render_chunk(jobs: Sequence[Job]) -> list[tuple[str, str | None, str | None]]:
+    """:func:`_worker_render` for each job of a chunk, in order."""
+    return [_worker_render(job) for job in jobs]
+
+
 # -- the parent side ----------------------------------------------------------------
 
 def plan_jobs(service: Service, jobs: Sequence[Job], previous: Mapping[str, str], force: bool,
@@ -220,43 +226,71 @@ def _context() -> Any:
     return multiprocessing.get_context("fork" if "fork" in methods else None)
 
 
+def locality(job: Job) -> tuple[str, str, str, str]:
+    """A sort key that puts pages sharing a template, script and words next to each other.
+
+    Workers take consecutive chunks of the sorted list, so each sees fewer distinct glyphs
+    and words: fewer first-seen pieces are drawn twice (once in each worker)."""
+    title = str(job.fields.get("title", ""))
+    script = "latin"
+    for ch in title:
+        if ord(ch) > 0x2FF and ch.isalpha():
+            name = unicodedata.name(ch, "")
+            script = "ja" if name.startswith(("HIRAGANA", "KATAKANA")) else name.split(" ")[0]
+            if script == "ja":
+                break
+    return job.template, str(job.fields.get("lang") or ""), script, title
+
+
+def chunks(todo: Sequence[tuple[Job, str]], workers: int) -> list[list[tuple[Job, str]]]:
+    """``todo`` in locality order, cut in chunks of 1-32 jobs (~16 per worker): a chunk is one task."""
+    ordered = sorted(todo, key=lambda item: locality(item[0]))
+    size = max(1, min(32, len(ordered) // (workers * 16) or 1))
+    return [ordered[i:i + size] for i in range(0, len(ordered), size)]
+
+
 def _render_pool(todo: Sequence[tuple[Job, str]], workers: int, settings: Settings | None,
                  template_dirs: Sequence[Path], font_dirs: Sequence[Path],
                  finish: Callable[[Outcome], None]) -> None:
-    """Render ``todo`` on ``workers`` processes, keeping at most 4 jobs per worker in flight."""
+    """Render ``todo`` on ``workers`` processes in chunks, at most 2 chunks per worker in flight."""
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
                                initargs=(settings, tuple(template_dirs), tuple(font_dirs)))
-    pending: dict[Future[Any], tuple[Job, str]] = {}
-    queue = iter(todo)
+    pending: dict[Future[Any], list[tuple[Job, str]]] = {}
+    queue = iter(chunks(todo, workers))
     try:
         while True:
-            while len(pending) < workers * 4:
-                item = next(queue, None)
-                if item is None:
+            while len(pending) < workers * 2:
+                chunk = next(queue, None)
+                if chunk is None:
                     break
-                pending[pool.submit(_worker_render, item[0])] = item
+                pending[pool.submit(_worker_render_chunk, [job for job, _key in chunk])] = chunk
             if not pending:
                 break
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in ready:
-                job, key = pending.pop(fut)
-                finish(_outcome(job, key, fut))
+                for outcome in _outcomes(pending.pop(fut), fut):
+                    finish(outcome)
     except KeyboardInterrupt:
         for fut in pending:
             fut.cancel()
-        for fut, (job, key) in pending.items():  # the running ones finish (workers ignore SIGINT)
+        for fut, chunk in pending.items():  # the running ones finish (workers ignore SIGINT)
             if not fut.cancelled():
-                finish(_outcome(job, key, fut))
+                for outcome in _outcomes(chunk, fut):
+                    finish(outcome)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _outcome(job: Job, key: str, fut: Future[Any]) -> Outcome:
+def _outcomes(chunk: Sequence[tuple[Job, str]], fut: Future[Any]) -> list[Outcome]:
     try:
-        status, value, error = fut.result()
+        results = fut.result()
     except Exception as exc:  # noqa: BLE001 - a worker died (killed, out of memory): report, go on
-        return Outcome(job, "failed", key, f"worker failed: {exc!r}")
-    if status == "rendered":
-        return Outcome(job, "rendered", key, None, value)
-    return Outcome(job, "failed", key, error)
+        return [Outcome(job, "failed", key, f"worker failed: {exc!r}") for job, key in chunk]
+    out = []
+    for (job, key), (status, value, error) in zip(chunk, results):
+        if status == "rendered":
+            out.append(Outcome(job, "rendered", key, None, value))
+        else:
+            out.append(Outcome(job, "failed", key, error))
+    return out

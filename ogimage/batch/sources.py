@@ -43,20 +43,26 @@ def is_markdown(path: Path | PurePosixPath) -> bool:
     return path.name.lower().endswith(MARKDOWN_SUFFIXES)
 
 
-def _shown(path: Path) -> str:
-    try:
-        return Path(os.path.relpath(path)).as_posix() if not os.path.relpath(path).startswith("..") else str(path)
-    except ValueError:  # another drive (Windows)
-        return str(path)
+def _shown(path: str) -> str:
+    """``path`` as messages show it: relative paths as given (normalised), absolute ones
+    relative to the working folder when under it."""
+    if not os.path.isabs(path):
+        return Path(os.path.normpath(path)).as_posix()
+    cwd = os.getcwd()
+    if path.startswith(cwd + os.sep):
+        return Path(path[len(cwd) + 1:]).as_posix()
+    return path
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
+def _walk(root: Path) -> Iterator[tuple[str, str]]:
+    """(path, path relative to ``root``) of every Markdown file under ``root``, sorted; strings (fast)."""
+    top = os.fspath(root)
+    for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+        inner = os.path.relpath(folder, top) if folder != top else ""
         for name in sorted(files):
-            path = Path(folder, name)
-            if is_markdown(path):
-                yield path
+            if name.lower().endswith(MARKDOWN_SUFFIXES):
+                yield os.path.join(folder, name), os.path.join(inner, name) if inner else name
 
 
 def glob_root(pattern: str) -> Path:
@@ -69,23 +75,21 @@ def glob_root(pattern: str) -> Path:
     return Path(*parts) if parts else Path(".")
 
 
-def _expand(arg: str) -> Iterator[tuple[Path, Path]]:
-    """(file, the folder its output path is relative to) for one command-line argument."""
+def _expand(arg: str) -> Iterator[tuple[str, str]]:
+    """(file, its path relative to the folder its output mirrors) for one command-line argument."""
     path = Path(arg)
     if path.is_dir():
-        for f in _walk(path):
-            yield f, path
+        yield from _walk(path)
     elif path.is_file():
-        yield path, path.parent
+        yield arg, path.name
     elif any(c in arg for c in _MAGIC):
         root = glob_root(arg)
         for match in sorted(glob.glob(arg, recursive=True)):
-            m = Path(match)
-            if m.is_dir():
-                for f in _walk(m):
-                    yield f, root
-            elif is_markdown(m):
-                yield m, root
+            if os.path.isdir(match):
+                for f, _rel in _walk(Path(match)):
+                    yield f, os.path.relpath(f, root)
+            elif match.lower().endswith(MARKDOWN_SUFFIXES):
+                yield match, os.path.relpath(match, root)
     else:
         raise NoSuchPath(arg)
 
@@ -102,18 +106,18 @@ def find_sources(args: Sequence[str], *, include: Sequence[str] = (), exclude: S
     (a glob that matches nothing is fine: it finds nothing). A file named directly is
     read whatever its suffix; folders and globs yield only ``*.md``, ``*.markdown``, ``*.mdx``.
     """
-    seen: set[Path] = set()
+    seen: set[str] = set()
     found: list[Source] = []
     for arg in args:
-        for path, root in _expand(arg):
-            real = path.resolve()
+        for path, rel in _expand(arg):
+            real = os.path.abspath(path)  # the same file named twice (symbolic links are not followed)
             if real in seen:
                 continue
-            relative = PurePosixPath(Path(os.path.relpath(path, root)).as_posix())
+            relative = PurePosixPath(Path(rel).as_posix())
             if include and not _matches(relative, include):
                 continue
             if exclude and _matches(relative, exclude):
                 continue
             seen.add(real)
-            found.append(Source(path, _shown(path), relative))
+            found.append(Source(Path(path), _shown(path), relative))
     return found
