@@ -188,3 +188,18 @@ class UsageError(OgImageError):
     """A command-line argument is wrong (exit 2): ``field`` names the option."""
 
     exit_code = 2
+
+
+class CardsFailed(OgImageError):
+    """Cards of a site build (MkDocs, Sphinx) could not be rendered.
+
+    ``failures`` lists (page source, reason); the message shows the first and how many more.
+    """
+
+    exit_code = 3
+
+    def __init__(self, failures: list[tuple[str, str]]) -> None:
+        first_source, first_reason = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(f"{first_source}: {first_reason}{more}")
+        self.failures = failures

@@ -49,7 +49,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("storage", ("cache", "diskbudget", "shared")),
     ("facade", ("service", "warmup", "slots", "drive")),
     ("composition", ("root", "preflight")),
-    ("edges", ("http", "cli", "cli_checks", "cache_cli", "preview", "batch", "mkdocs", "sphinx")),
+    ("edges", ("http", "cli", "cli_checks", "cache_cli", "preview", "batch", "mkdocs_plugin", "sphinx", "sitecards")),
 ]
 EDGE_MAY_IMPORT = {"service", "root", "preflight", *LAYERS[-1][1], *LAYERS[1][1]}
 

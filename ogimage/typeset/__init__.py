@@ -7,9 +7,31 @@
 
 from __future__ import annotations
 
-from .layout import BoxSpec, Line, Measure, TextLayout, fit
-from .script import base_direction, graphemes
-from .segment import Segment, detect_lang, segments
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .layout import BoxSpec, Line, Measure, TextLayout, fit
+    from .script import base_direction, graphemes
+    from .segment import Segment, detect_lang, segments
+
+# Loaded on first use (PEP 562): a module that needs only the text facts of ``script``
+# (``card.py``, and through it the site plugins) does not pay for BudouX and the fitter.
+_HOME = {
+    "BoxSpec": "layout", "Line": "layout", "Measure": "layout", "TextLayout": "layout", "fit": "layout",
+    "base_direction": "script", "graphemes": "script",
+    "Segment": "segment", "detect_lang": "segment", "segments": "segment",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'ogimage.typeset' has no attribute {name!r}")
+    value = getattr(import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BoxSpec", "Line", "Measure", "Segment", "TextLayout",
