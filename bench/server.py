@@ -108,10 +108,10 @@ def fire(port: int, items: list[tuple[str, str]], threads: int) -> tuple[float, 
     return time.perf_counter() - t0, bad[0]
 
 
-def serve(workers: int) -> Server:
+def serve(workers: int, env: dict[str, str] | None = None) -> Server:
     port = free_port()
     cmd = [*ogimage_cmd(), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
-    return Server(cmd, port, clean_env({"OGIMAGE_DISK_CACHE": "0"}), name=f"ogimage-w{workers}")
+    return Server(cmd, port, clean_env({"OGIMAGE_DISK_CACHE": "0", **(env or {})}), name=f"ogimage-w{workers}")
 
 
 def in_process_cpu(items: list[tuple[str, str]]) -> float:
@@ -139,9 +139,10 @@ def throughput(workers: int, items: list[tuple[str, str]], warm: list[tuple[str,
             "per_s": len(items) / secs, "cpu_ms": cpu * 1e3 / len(items), "rss": rss}
 
 
-def memory(items: list[tuple[str, str]], marks: tuple[int, ...]) -> dict:
+def memory(items: list[tuple[str, str]], marks: tuple[int, ...], env: dict[str, str] | None = None) -> dict:
+    """One worker, the cards in turn; its VmRSS and cache gauges after each mark."""
     out: dict = {"rss": {}, "caches": {}}
-    with serve(1) as srv:
+    with serve(1, env) as srv:
         srv.wait_ready()
         assert srv.proc is not None
         pid, done = srv.proc.pid, 0
@@ -154,6 +155,7 @@ def memory(items: list[tuple[str, str]], marks: tuple[int, ...]) -> dict:
             out["rss"][m] = rss_mb(pid)
             _, _, body = http_get(srv.port, "/metrics")
             out["caches"][m] = metric_values(body.decode(), "ogimage_internal_cache_bytes")
+            print(f"[server] memory: {m} cards, VmRSS {out['rss'][m]:.1f} MiB", file=sys.stderr, flush=True)
     return out
 
 
@@ -162,6 +164,7 @@ def section(cold: int = 600, total: int = 20_000) -> Section:
     items = cards(total + 2 * cold + 60, seed=7)
     warm, timed, mem = items[:60], items[60:60 + cold], items[60 + 2 * cold:]
     runs = [throughput(1, timed, warm[:30]), throughput(2, items[60 + cold:60 + 2 * cold], warm[30:])]
+    print(f"[server] throughput: {json.dumps(runs)}", file=sys.stderr, flush=True)
     inproc = in_process_cpu(warm[:20] + timed)
     marks = tuple(m for m in (1000, 5000, total) if m <= total)
     m = memory(mem[:total], marks)
