@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ogimage.typeset import BoxSpec, detect_lang, fit, graphemes  # noqa: E402
-from ogimage.typeset.segment import _segments, _segments_cached  # noqa: E402
+from ogimage.typeset.segment import _segment_memo, _segments, _segments_cached  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return measure(text, size)
 
     def run_fit(t: str) -> None:
-        _segments_cached.cache_clear()
+        _segment_memo.clear()
         fit(t, box, counted)
 
     all_seg, all_fit = [], []

@@ -12,7 +12,7 @@ import icu
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT)); sys.path.insert(0, str(ROOT / 'tests'))
 from ogimage.typeset import BoxSpec, fit, segment, costs
-from ogimage.typeset.segment import _segments_cached
+from ogimage.typeset.segment import _segment_memo, _segments_cached
 from typeset_measures import em_measure
 LOC = {'ja': 'ja@lw=phrase', 'zh-Hans': 'zh', 'zh-Hant': 'zh_Hant', 'th': 'th'}
 _bi = {}
@@ -34,7 +34,7 @@ def run(label):
     titles = [r.split('\t')[1].replace('▁','') for f in (ROOT / 'tests' / 'golden').glob('*.tsv') if f.stem in LOC for r in f.read_text().splitlines() if r and not r.startswith('#')]
     t0 = time.perf_counter(); n = 0
     for _ in range(20):
-        _segments_cached.cache_clear()
+        _segment_memo.clear()
         for (t, lang) in [(t, l) for t, l in zip(titles, ['ja'] * len(titles))]:
             segment.segments(t, None); n += 1
     dt = (time.perf_counter() - t0) / n * 1e6

@@ -57,7 +57,7 @@ def typeset_only(titles: list[Title], runs: int) -> list[list[float]] | str:
     box = bl.BoxSpec(1040, 40, 72, 3)
 
     def run(text: str) -> None:
-        bl._segments_cached.cache_clear()
+        bl._segment_memo.clear()
         bl.fit(text, box, bl.synthetic_measure)
 
     out = []

@@ -5,9 +5,13 @@
     python bench/run.py --rounds 5         # more cold-render rounds
     python bench/run.py --skip-http        # no server processes: no HTTP load, single-flight, serve start-up
     python bench/run.py --peers-log DIR    # show the peers harness's SUMMARY lines (default /tmp/bench-peers/out/logs)
-    python bench/run.py --only cold,memory # some sections only (startup, cold, layout, memory, singleflight, http, shared, peers)
+    python bench/run.py --only cold,memory # some sections only (firstseen, server, startup, cold, layout, memory,
+                                           # singleflight, http, shared, peers)
+    python bench/run.py --only firstseen --peers-work /tmp/bench-peers   # takumi beside (its npm install there)
 
-Sections (each is also a script of its own in bench/): start-up, cold render (harness and
+Sections (each is also a script of its own in bench/): first-seen (every title new, against
+takumi; issue 14), real server (cold cards/s, CPU per card, worker RSS after 5,000 and 20,000
+distinct cards), start-up, cold render (harness and
 first-seen), layout only, memory, single-flight, cache-hit HTTP load against a bare
 Starlette app, peers. A section that fails is reported as not measured; the rest go on.
 The machine is shared and noisy: compare figures from the same run, as ratios.
@@ -27,19 +31,21 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cold  # noqa: E402
+import first_seen  # noqa: E402
 import http_load  # noqa: E402
 import layout_time  # noqa: E402
 import machine  # noqa: E402
 import memory  # noqa: E402
 import peers  # noqa: E402
+import server  # noqa: E402
 import shared_cache  # noqa: E402
 import singleflight  # noqa: E402
 import startup  # noqa: E402
 from common import RESULTS, Check, Section, failed_section, fmt, table  # noqa: E402
 from corpus import load_all  # noqa: E402
 
-SECTIONS = ("startup", "cold", "layout", "memory", "singleflight", "http", "shared", "peers")
-SERVER_SECTIONS = ("singleflight", "http", "shared")
+SECTIONS = ("firstseen", "server", "startup", "cold", "layout", "memory", "singleflight", "http", "shared", "peers")
+SERVER_SECTIONS = ("server", "singleflight", "http", "shared")
 
 
 @dataclass(frozen=True)
@@ -54,12 +60,16 @@ class Plan:
     startup_runs: int
     serve_runs: int
     requests: int = 100
+    first_seen: int = 300  # titles a set (issue 14: the peers' first_seen.sh defaults)
+    first_seen_sets: int = 3
+    server_cold: int = 600  # timed cold cards per throughput run
+    server_cards: int = 20_000  # distinct cards through one worker for its memory
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Plan:
         if args.quick:
             plan = cls(rounds=2, layout_runs=5, cards=200, http_seconds=3, http_repeats=1, startup_runs=3,
-                       serve_runs=2)
+                       serve_runs=2, first_seen=100, first_seen_sets=2, server_cold=200, server_cards=5000)
         else:
             plan = cls(rounds=3, layout_runs=20, cards=1000, http_seconds=10, http_repeats=3, startup_runs=5,
                        serve_runs=3)
@@ -99,6 +109,9 @@ def run(args: argparse.Namespace) -> str:
             return None
 
     steps: dict[str, tuple[str, Callable[[], Section]]] = {
+        "firstseen": ("First-seen render", lambda: first_seen.section(n=plan.first_seen, sets=plan.first_seen_sets,
+                                                                       work=args.peers_work)),
+        "server": ("Real server", lambda: server.section(plan.server_cold, plan.server_cards)),
         "startup": ("Start-up", lambda: startup.section(plan.startup_runs, plan.serve_runs)),
         "cold": ("Cold render (in process)", lambda: cold.section(titles, plan.rounds)),
         "layout": ("Layout only", lambda: layout_time.section(titles, plan.layout_runs)),
@@ -147,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers", type=Path, help="the peers' titles file (default bench/data/peers.txt)")
     ap.add_argument("--peers-log", type=Path, default=peers.DEFAULT_LOGS,
                     help=f"peers harness logs folder (default {peers.DEFAULT_LOGS})")
+    ap.add_argument("--peers-work", type=Path, default=first_seen.PEERS_WORK,
+                    help=f"the peers' work folder with takumi installed (default {first_seen.PEERS_WORK})")
     ap.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.md", help="where to write the report")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write the report file")

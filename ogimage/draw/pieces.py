@@ -70,12 +70,31 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return Piece(mask, (int(offset[0]), int(offset[1])))
 
 
+def _basic(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
+    """The same face and size with Pillow's basic layout (no raqm), made once per font object.
+
+    A glyph on the glyph path is its character's own cmap glyph (``Shaper.nominal_pens``
+    checked it), which is exactly what basic layout draws for one character: the same
+    bitmap at the same offset as raqm (checked over ~40,000 CJK, kana, Hangul and Latin
+    glyphs, and by a test), without raqm's per-call shaping (~0.1 ms of the ~0.2 ms a
+    glyph costs)."""
+    if font.layout_engine == ImageFont.Layout.BASIC:
+        return font
+    basic = getattr(font, "_ogimage_basic", None)
+    if basic is None:
+        basic = font.font_variant(layout_engine=ImageFont.Layout.BASIC)
+        font._ogimage_basic = basic  # type: ignore[attr-defined]  # dies with its font object
+    return basic
+
+
 def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
-    """One character's glyph, rendered alone (cached, first in first out, bounded by pixels)."""
-    key = (face, size, char, lang)
+    """One character's (cmap) glyph, rendered alone with basic layout (cached, first in first
+    out, bounded by pixels). A cmap glyph is the same in every language, so ``lang`` is not
+    part of the key."""
+    key = (face, size, char)
     glyph = _glyphs.get(key)
     if glyph is None:
-        glyph = _render(font, char, "ltr", lang, True)
+        glyph = _render(_basic(font), char, "ltr", lang, False)
         _glyphs.put(key, glyph)
     return glyph
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Collection
 
 import regex
 
+from ..caches import SizedCache, text_cost
 from . import kinsoku as K
 from .costs import NORMAL, adjust_scores, break_cost, phrase_scores
 from .lang import detect_lang
@@ -62,7 +62,10 @@ BK, SP, ZW, GL, BA, ID, AL, TH = range(8)
 # Flags
 NS, NE, KATA, NUM, INN, DASH = 1, 2, 4, 8, 16, 32
 
-_cache: dict[str, tuple[int, int]] = {}
+# Grapheme -> (class, flags), bounded by bytes like every cache (the distinct graphemes of a
+# wide CJK vocabulary are ~10,000: ~2 MB); first in, first out, a read is one dict lookup.
+_cache: SizedCache[str, tuple[int, int]] = SizedCache(
+    "grapheme_classes", 2 << 20, lambda g, v: text_cost(g) + 64, lru=False)
 
 
 def _classify(g: str) -> tuple[int, int]:
@@ -96,8 +99,7 @@ def _classify(g: str) -> tuple[int, int]:
         flags |= KATA
     if c.isdigit():
         flags |= NUM
-    if len(_cache) < 100_000:
-        _cache[g] = (cls, flags)
+    _cache.put(g, (cls, flags))
     return cls, flags
 
 
@@ -191,7 +193,19 @@ def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
     return tuple(segs)
 
 
-_segments_cached = lru_cache(maxsize=2048)(_segments)
+def _segments_cost(key: tuple[str, str | None], segs: tuple[Segment, ...]) -> int:
+    """The text twice (key and segments) and ~120 bytes a segment object."""
+    return text_cost(key[0]) + 2 * len(key[0]) + 120 * len(segs)
+
+
+# The units of a text, kept for the next measure of the same text (a card's fields are cut
+# once per size tried, and repeats are common); bounded by bytes.
+_segment_memo: SizedCache[tuple[str, str | None], tuple[Segment, ...]] = SizedCache(
+    "segments", 2 << 20, _segments_cost)
+
+
+def _segments_cached(text: str, lang: str | None) -> tuple[Segment, ...]:
+    return _segment_memo.get_or_make((text, lang), lambda: _segments(text, lang))
 
 
 def segments(text: str, lang: str | None = None) -> list[Segment]:
