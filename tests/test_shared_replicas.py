@@ -273,3 +273,24 @@ def test_replicas_keep_answering_while_redis_is_down_and_recover(cluster):
         assert time.monotonic() < deadline, "the replicas never shared a card again"
         time.sleep(0.2)
     assert httpx.get(f"{a.base}/readyz").json()["shared_cache"]["state"] == "up"
+
+
+def test_the_ogimage_batch_command_fills_the_shared_tier(cluster, tmp_path: Path):
+    """The real ``ogimage batch`` (its process pool, its workers' services) writes through the
+    same tier: a page it rendered is a shared hit on a replica, byte for byte."""
+    redis, a, _b, folder = cluster
+    title = unique("Built by ogimage batch")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "post.md").write_text(f"---\ntitle: {title}\n---\n\nBody.\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "ogimage.cli", "batch", "content", "--out", "og", "--jobs", "2", "--quiet"],
+        cwd=tmp_path, env=shared_env(redis, folder / "batch-command-cache"), capture_output=True, text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    built = (tmp_path / "og" / "post.png").read_bytes()
+    renders = a.renders()
+    answer = a.card(title)
+    assert answer.headers["x-cache"] == "shared"
+    assert answer.content == built
+    assert a.renders() == renders
