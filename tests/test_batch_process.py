@@ -36,9 +36,9 @@ def _read_until(proc: subprocess.Popen[str], predicate, limit: float = 120.0) ->
     """Lines of stderr up to and including the first that satisfies ``predicate``, within
     ``limit`` seconds (a reader thread feeds a queue, so a silent process cannot hang the test)."""
     assert proc.stderr is not None
-    feed = _feeds.get(proc.pid)
+    feed = _feeds.get(proc)
     if feed is None:
-        feed = _feeds[proc.pid] = queue.Queue()
+        feed = _feeds[proc] = queue.Queue()
         stream = proc.stderr
         threading.Thread(target=lambda: [feed.put(line) for line in iter(stream.readline, "")] and feed.put(None)
                          or feed.put(None), daemon=True).start()
@@ -58,7 +58,9 @@ def _read_until(proc: subprocess.Popen[str], predicate, limit: float = 120.0) ->
     raise AssertionError(f"did not see the expected line within {limit:.0f} s; got {lines[-5:]}")
 
 
-_feeds: dict[int, queue.Queue[str | None]] = {}
+# Keyed by the Popen object, not its pid: a pid is reused over a long run, and a dead
+# process's finished feed would then answer for a new one.
+_feeds: dict[subprocess.Popen[str], queue.Queue[str | None]] = {}
 
 
 def _finish(proc: subprocess.Popen[str], limit: float) -> str:
@@ -68,7 +70,7 @@ def _finish(proc: subprocess.Popen[str], limit: float) -> str:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    feed = _feeds.get(proc.pid)
+    feed = _feeds.get(proc)
     if feed is None:
         return proc.stderr.read() if proc.stderr else ""
     rest: list[str] = []
@@ -105,6 +107,19 @@ def test_sigint_mid_run_leaves_valid_outputs_and_manifest(tmp_path: Path) -> Non
     assert len(list((tmp_path / "og").rglob("*.png"))) == 300
 
 
+def _write_until_rebuilt(proc: subprocess.Popen[str], path: Path, text: str) -> list[str]:
+    """Write ``path`` and return the lines up to the rebuild's summary. The watcher arms
+    itself just after it prints "watching", so an edit in that gap can go unseen: write
+    again, a few seconds apart, for a minute at most."""
+    for _ in range(20):
+        path.write_text(text)
+        try:
+            return _read_until(proc, lambda line: " rendered," in line, limit=3.0)
+        except AssertionError:
+            continue
+    raise AssertionError(f"the watcher never rebuilt after {path.name} changed")
+
+
 def test_watch_renders_an_edited_page(tmp_path: Path) -> None:
     content = tmp_path / "content"
     content.mkdir()
@@ -114,13 +129,11 @@ def test_watch_renders_an_edited_page(tmp_path: Path) -> None:
     try:
         _read_until(proc, lambda line: line.startswith("watching"))
         first = (tmp_path / "og/a.png").read_bytes()
-        (content / "a.md").write_text("---\ntitle: Second title\n---\n")
-        lines = _read_until(proc, lambda line: " rendered," in line)
+        lines = _write_until_rebuilt(proc, content / "a.md", "---\ntitle: Second title\n---\n")
         assert "rendered   content/a.md -> og/a.png" in lines
         assert "unchanged  content/b.md" in lines
         assert (tmp_path / "og/a.png").read_bytes() != first
-        (content / "c.md").write_text("---\ntitle: A new page\n---\n")
-        lines = _read_until(proc, lambda line: " rendered," in line)
+        lines = _write_until_rebuilt(proc, content / "c.md", "---\ntitle: A new page\n---\n")
         assert "rendered   content/c.md -> og/c.png" in lines
     finally:
         proc.send_signal(signal.SIGINT)
