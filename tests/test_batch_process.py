@@ -1,4 +1,5 @@
-"""``ogimage batch`` as a real process: Ctrl-C mid-run leaves valid state; --watch re-renders edits."""
+"""``ogimage batch`` as a real process: Ctrl-C mid-run leaves valid state; --watch re-renders edits
+(and, in this process, is armed when it says "watching")."""
 
 from __future__ import annotations
 
