@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import __version__
 from ..errors import FrontMatterError
 from ..pages import alt_text, output_name
 from ..settings import Settings
@@ -139,9 +140,10 @@ def collect(options: Options, sources: Sequence[Source], progress: Progress,
 
 
 def _reading(options: Options, source: Source) -> str:
-    """A digest of what, beside the file, decides its card and output name."""
-    how = [source.relative.as_posix(), options.drafts, options.all_images, options.base_url, options.template,
-           options.fmt]
+    """A digest of what, beside the file, decides its card and output name (the version of
+    ogimage too: another version may map front matter differently)."""
+    how = [__version__, source.relative.as_posix(), options.drafts, options.all_images, options.base_url,
+           options.template, options.fmt]
     return hashlib.blake2b(json.dumps(how).encode("utf-8"), digest_size=8).hexdigest()
 
 
