@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import UsageError
-from .formats import ALIASES, CONTENT_TYPES, normalise_format
-
-EXTENSIONS = tuple(sorted({*CONTENT_TYPES, *ALIASES}))
+from .errors import CardError, UsageError
+from .formats import for_filename, normalise_format
 
 
 def folder(text: str) -> Path:
@@ -33,17 +31,17 @@ def output_format(output: str, fmt: str | None) -> str:
     if output == "-":
         return normalise_format(fmt)
     path = Path(output)
-    suffix = path.suffix.lstrip(".").lower()
-    if suffix and suffix not in EXTENSIONS:
-        allowed = ", ".join(f".{e}" for e in EXTENSIONS)
-        raise UsageError(f"{output}: unknown extension '.{suffix}'; use one of {allowed}", field="--output")
-    if fmt is not None and suffix and normalise_format(fmt) != normalise_format(suffix):
-        raise UsageError(f"{output}: --format {fmt} disagrees with the extension '.{suffix}'", field="--output")
+    try:
+        named = for_filename(output)
+    except CardError as exc:
+        raise UsageError(f"{output}: {exc.reason}", field="--output") from None
+    if fmt is not None and named is not None and normalise_format(fmt) != named:
+        raise UsageError(f"{output}: --format {fmt} disagrees with the extension '{path.suffix}'", field="--output")
     parent = path.parent
     if not parent.is_dir():
         what = "is not a folder" if parent.exists() else "does not exist"
         raise UsageError(f"{output}: folder '{parent}' {what}", field="--output")
-    return normalise_format(fmt or suffix or None)
+    return named or normalise_format(fmt)
 
 
 def write_output(output: str, data: bytes) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from .errors import CardError
 
@@ -69,7 +70,17 @@ def split_suffix(segment: str, fmt_param: str | None, formats: Mapping[str, str]
     return name, fmt
 
 
-def for_filename(filename: str) -> str:
-    """The format an output file's suffix names (``card.webp`` -> ``webp``), else ``png``."""
-    _, dot, suffix = filename.rpartition(".")
-    return SUFFIXES.get(suffix.lower(), DEFAULT) if dot else DEFAULT
+def for_filename(filename: str) -> str | None:
+    """The format a file name's suffix names (``card.WEBP`` -> ``webp``, ``out/c.jpg`` -> ``jpeg``).
+
+    ``None`` when the last path component has no suffix (``card``, ``out.d/card``);
+    CardError(field="format") naming the accepted suffixes when its suffix is no format's.
+    The one place that maps an output file's suffix to a format (``ogimage render -o``).
+    """
+    suffix = PurePath(filename).suffix.lstrip(".").lower()
+    if not suffix:
+        return None
+    if suffix not in SUFFIXES:
+        allowed = ", ".join(f".{s}" for s in sorted(SUFFIXES))
+        raise CardError(f"unknown extension '.{suffix}'; use one of {allowed}", field="format")
+    return SUFFIXES[suffix]

@@ -3,7 +3,8 @@
 ``plugins: [ogimage]`` in ``mkdocs.yml`` (entry point ``mkdocs.plugins: ogimage``). Per page:
 fields from the front matter through :func:`ogimage.pages.page_from_metadata` (title from
 ``title``, then the first heading, then the nav title), cards rendered by the batch runner on
-all cores at the end of the build, written to ``site/<output_dir>/<page>.png``, and the tags
+all cores at the end of the build, written to ``site/<output_dir>/<page>.png`` (the cards of
+pages that are gone are removed), and the tags
 of :func:`ogimage.pages.meta_tags` inserted before ``</head>`` of the rendered page, so any
 theme works without cooperating. Translation only: no rendering or caching code here.
 """
@@ -61,6 +62,7 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
         self.summary: str = ""  # the last build's "N rendered, M unchanged, K failed", for logs and tests
         self._warned_site_url = False
         self._service: Any = None  # kept across mkdocs serve rebuilds (see on_config)
+        self._pages: set[str] = set()  # every page of this build (a dirty build plans only changed ones)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Present so that MkDocs keeps this instance across ``mkdocs serve`` rebuilds."""
@@ -92,6 +94,11 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
             self._warned_site_url = True
             log.warning("ogimage: site_url is not set; og:image URLs are relative, which most sites that read them ignore")
         return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        """Note every page of the site, so that only the cards of pages that are gone are pruned."""
+        self._pages = {f.src_uri for f in files.documentation_pages()}
+        return files
 
     def on_page_content(self, html: str, *, page: MkDocsPage, config: MkDocsConfig, files: Files) -> str:
         """Plan the page's card from its front matter, first heading or nav title."""
@@ -135,6 +142,8 @@ class OgImagePlugin(BasePlugin[OgImageConfig]):
         finally:
             self._service = self.cards.service
         self.cards.publish(out)
+        for output in self.cards.prune(out, self._pages):
+            log.info("ogimage: removed %s (its page is gone or has no card now)", output)
         self.summary = str(summary)
         log.info("ogimage: %d cards: %s", len(self.cards.cards), self.summary)
 

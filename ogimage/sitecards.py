@@ -8,17 +8,19 @@ Incremental: with a cache folder, cards are rendered into ``<cache>/cards/`` and
 content keys remembered in ``<cache>/ogimage-manifest.json`` (the batch manifest); a later
 build (a new process, or the next ``mkdocs serve`` rebuild) re-renders only the cards whose
 key changed and copies the rest into the site. Without one, every card is rendered straight into the site.
+:meth:`CardSet.prune` then deletes the cards of pages that are gone or now get none, from the
+cache and the site: only files the manifest names, so nothing this module did not write.
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .batch.manifest import DEFAULT_NAME, Entry, Manifest
+from .batch.manifest import DEFAULT_NAME, Entry, Manifest, remove_output
 from .batch.runner import Job, Outcome, run_jobs
 from .errors import CardsFailed
 from .pages import Page, alt_text, meta_tags, output_name
@@ -68,12 +70,14 @@ class CardSet:
     jobs: int | None = None
     service: Any = None  # built on first render; pass the last build's to reuse it (mkdocs serve)
     cards: dict[str, SiteCard] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)  # every page planned, with a card or without
 
     def plan(self, page: Page, relative_source: PurePosixPath, metadata: Mapping[str, Any]) -> SiteCard | None:
         """The card for ``page`` (its name from :func:`output_name`), or None when it gets none.
 
         Cheap (microseconds): only text. A later plan for the same source replaces the first.
         """
+        self.seen.add(page.source)
         if page.skip is not None:
             self.cards.pop(page.source, None)
             return None
@@ -170,6 +174,34 @@ class CardSet:
             shutil.copy2(src, dest)
             copied += 1
         return copied
+
+    def prune(self, site_dir: Path, pages: Collection[str] | None = None) -> list[str]:
+        """Delete the cards of pages that are gone or now get none; the outputs removed.
+
+        A card goes when the manifest names it and its page is not in ``pages`` (every page
+        of the site in this build; default: the pages planned), or was planned and got no
+        card, and no planned card has its name. It is deleted from the cache and from
+        ``site_dir``, empty folders with it, and leaves the manifest. A page in ``pages``
+        that was not planned (``mkdocs build --dirty`` skips unchanged ones) keeps its card.
+        Without a cache folder there is no manifest, and nothing is deleted.
+        """
+        if self.cache_dir is None:
+            return []
+        manifest = Manifest.load(self.cache_dir / DEFAULT_NAME)
+        present = self.seen if pages is None else set(pages)
+        claimed = {card.name.as_posix() for card in self.cards.values()}
+        removed, before = [], len(manifest.pages)
+        for source in sorted(manifest.pages):
+            if source in self.cards or (source in present and source not in self.seen):
+                continue
+            output = manifest.pages.pop(source).output
+            if output not in claimed:
+                remove_output(self.cache_dir / "cards", output)
+                remove_output(site_dir, output)
+                removed.append(output)
+        if len(manifest.pages) != before:
+            manifest.save()
+        return removed
 
     def tags(self, card: SiteCard, image_url: str) -> list[tuple[str, str]]:
         """The meta tags of ``card`` when its image is at ``image_url``."""

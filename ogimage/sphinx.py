@@ -3,8 +3,9 @@
 ``extensions = ["ogimage.sphinx"]`` in ``conf.py``. For the ``html`` and ``dirhtml``
 builders: the card of each document from its title (and file-wide field lists:
 ``:og_description:``, ``:og_template:``, ``:ogimage: false`` to opt out), rendered by the
-batch runner once the build is done, written to ``<outdir>/_images/social/<doc>.png``, and
-the tags of :func:`ogimage.pages.meta_tags` added to the page's ``metatags``.
+batch runner once the build is done, written to ``<outdir>/_images/social/<doc>.png`` (the
+cards of documents that are gone are removed), and the tags of
+:func:`ogimage.pages.meta_tags` added to the page's ``metatags``.
 
 Beside ``sphinxext.opengraph`` it writes no second set of tags: it hands the card to that
 extension as the page's ``og:image`` field (plus its alt, size and type) and adds only the
@@ -170,4 +171,6 @@ def _build_finished(app: Sphinx, exception: BaseException | None) -> None:
     except OgImageError as exc:
         raise ExtensionError(f"ogimage: {exc.format_message()}") from exc
     cards.publish(out)
+    for output in cards.prune(out):  # every document was planned: the rest are gone
+        log.info("ogimage: removed %s/%s (its document is gone or has no card now)", cfg.ogimage_output_dir, output)
     log.info("ogimage: %d cards: %s", len(cards.cards), summary)

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,24 +63,30 @@ def children(pid: int) -> list[int]:
 
 
 @contextmanager
-def serve(tmp_path: Path, env: Mapping[str, str] | None = None, workers: int = 1,
-          ready_timeout: float = 90) -> Iterator[Served]:
-    """``ogimage serve --workers N`` with ``env`` added; yields once ``/readyz`` is 200; SIGTERM after."""
+def serve(tmp_path: Path, env: Mapping[str, str] | None = None, workers: int = 1, *,
+          args: Sequence[str] = (), ready_timeout: float = 90, stop_timeout: float = 20) -> Iterator[Served]:
+    """``ogimage serve --workers N *args`` on a free port; yields once ``/readyz`` is 200; SIGTERM after.
+
+    The process sees none of this environment's ``OGIMAGE_*`` variables: only a cache
+    folder under ``tmp_path``, no signing key, and ``env``. Its output goes to
+    ``Served.log``; after the block ``Served.proc.returncode`` is its exit code (0 for a
+    clean stop; a process that outlives ``stop_timeout`` is killed, so it is negative).
+    """
     port = free_port()
-    full_env = {
-        **os.environ,
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("OGIMAGE_")}
+    full_env.update({
         "OGIMAGE_CACHE_DIR": str(tmp_path / "cache"),
         "OGIMAGE_SIGNING_KEY": "",
         "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         **(env or {}),
-    }
+    })
     log_path = tmp_path / f"server-{port}.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ogimage.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
-        cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ogimage.cli", "serve", *args, "--host", "127.0.0.1", "--port", str(port),
+             "--workers", str(workers)],
+            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        )
     served = Served(f"http://127.0.0.1:{port}", port, proc, log_path)
     try:
         deadline = time.monotonic() + ready_timeout
@@ -98,8 +104,7 @@ def serve(tmp_path: Path, env: Mapping[str, str] | None = None, workers: int = 1
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # pragma: no cover
+                proc.wait(timeout=stop_timeout)
+            except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        log.close()

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,81 @@ def test_rerun_renders_nothing_and_an_edit_renders_exactly_that_page(tree: Path,
     assert [s for s, st in seen.items() if st == "rendered"] == ["blog/heading.md"]
     seen = statuses(batch(capsys, "content", "--out", "og", "--force")[1])
     assert {s for s, st in seen.items() if st == "rendered"} == set(RENDERED)
+
+
+def _age(folder: Path) -> None:
+    """Date every file under ``folder`` an hour back, as if written long before the run."""
+    then = time.time_ns() - 3600 * 10**9
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.utime(path, ns=(then, then))
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sources the batch reads from now on (as shown), in order."""
+    from ogimage.batch import build
+
+    reads: list[str] = []
+    real = build.read_page
+
+    def read_page(path: Path, shown: str | None = None, **options):
+        reads.append(shown or str(path))
+        return real(path, shown, **options)
+
+    monkeypatch.setattr(build, "read_page", read_page)
+    return reads
+
+
+def test_a_rerun_reads_only_the_files_that_changed(tree: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    _age(tree / "content")
+    batch(capsys, "content", "--out", "og", "--jobs", "2")
+    reads = _count_reads(monkeypatch)
+    code, lines = batch(capsys, "content", "--out", "og", "--jobs", "2")
+    assert code == 1 and lines[-1].startswith(f"0 rendered, {len(RENDERED)} unchanged")
+    # Pages with a card come from the manifest; those without one (skipped, failed) are read.
+    assert sorted(reads) == sorted(f"content/{s}" for s in (*SKIPPED, *FAILED))
+    reads.clear()
+    page = tree / "content/blog/numeric.md"
+    page.write_text(page.read_text().replace("12345", "54321"))  # same size, a new mtime
+    seen = statuses(batch(capsys, "content", "--out", "og")[1])
+    assert [s for s, st in seen.items() if st == "rendered"] == ["blog/numeric.md"]
+    assert [r for r in reads if r.removeprefix("content/") in RENDERED] == ["content/blog/numeric.md"]
+    assert manifest(tree / "og")["pages"]["content/blog/numeric.md"]["title"] == "54321"
+
+
+def test_pages_not_read_again_still_follow_their_template(tree: Path, capsys, monkeypatch) -> None:
+    templates = tree / "templates"
+    templates.mkdir()
+    shutil.copy(TEMPLATES / "plain.toml", templates / "mine.toml")
+    page = tree / "content/blog/numeric.md"
+    page.write_text(page.read_text().replace("---\n", "---\nog:\n  template: mine\n", 1))
+    _age(tree / "content")
+    args = ["content/blog", "--out", "og", "--templates-dir", str(templates)]
+    batch(capsys, *args)
+    reads = _count_reads(monkeypatch)
+    toml = templates / "mine.toml"
+    toml.write_text(toml.read_text().replace('color = "#0f172a"', 'color = "#7f1d1d"'))
+    seen = statuses(batch(capsys, *args)[1])
+    assert [s for s, st in seen.items() if st == "rendered"] == ["blog/numeric.md"]
+    assert "content/blog/numeric.md" not in reads
+    assert Image.open(tree / "og/numeric.png").convert("RGB").getpixel((5, 5)) == (0x7F, 0x1D, 0x1D)
+    # Reading another way (another default template) reads every page again.
+    reads.clear()
+    seen = statuses(batch(capsys, *args, "--template", "light")[1])
+    assert "content/blog/heading.md" in reads and seen["blog/heading.md"] == "rendered"
+    assert seen["blog/numeric.md"] == "unchanged"  # its own template decides
+
+
+def test_a_page_written_just_before_a_run_is_read_again_by_the_next(tree: Path, capsys, monkeypatch) -> None:
+    # Its mtime could still change within the same clock tick, unseen: no stamp is kept.
+    page = tree / "content/blog/heading.md"
+    os.utime(page)  # written now
+    batch(capsys, "content/blog/heading.md", "--out", "og")
+    reads = _count_reads(monkeypatch)
+    os.utime(page)
+    batch(capsys, "content/blog/heading.md", "--out", "og")
+    assert reads == ["content/blog/heading.md"]
+    assert "source" not in manifest(tree / "og")["pages"]["content/blog/heading.md"]
 
 
 def test_a_template_change_renders_the_pages_that_use_it(tree: Path, capsys) -> None:

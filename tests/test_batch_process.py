@@ -1,4 +1,5 @@
-"""``ogimage batch`` as a real process: Ctrl-C mid-run leaves valid state; --watch re-renders edits."""
+"""``ogimage batch`` as a real process: Ctrl-C mid-run leaves valid state; --watch re-renders edits
+(and, in this process, is armed when it says "watching")."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ import pytest
 from PIL import Image
 
 from batch_tree import many_pages
+from ogimage.batch import watch as watch_module
+from ogimage.batch.build import Options
+from ogimage.batch.progress import Progress
 from ogimage.batch.runner import TEMP_SUFFIX
+from ogimage.settings import Settings
 
 pytest.importorskip("watchfiles")
 
@@ -107,17 +112,45 @@ def test_sigint_mid_run_leaves_valid_outputs_and_manifest(tmp_path: Path) -> Non
     assert len(list((tmp_path / "og").rglob("*.png"))) == 300
 
 
-def _write_until_rebuilt(proc: subprocess.Popen[str], path: Path, text: str) -> list[str]:
-    """Write ``path`` and return the lines up to the rebuild's summary. The watcher arms
-    itself just after it prints "watching", so an edit in that gap can go unseen: write
-    again, a few seconds apart, for a minute at most."""
-    for _ in range(20):
-        path.write_text(text)
-        try:
-            return _read_until(proc, lambda line: " rendered," in line, limit=3.0)
-        except AssertionError:
-            continue
-    raise AssertionError(f"the watcher never rebuilt after {path.name} changed")
+def _write_and_wait(proc: subprocess.Popen[str], path: Path, text: str) -> list[str]:
+    """Write ``path`` once and return the lines up to the rebuild's summary."""
+    path.write_text(text)
+    return _read_until(proc, lambda line: " rendered," in line, limit=60.0)
+
+
+def test_watch_is_armed_when_it_says_watching(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit made the instant "watching" is printed (before the message returns) is seen."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.md").write_text("---\ntitle: First title\n---\n")
+    stop = threading.Event()
+    runs: list[object] = []
+    real_run, real_note = watch_module.run_batch, Progress.note
+
+    def run_batch(*args, **kwargs):
+        result = real_run(*args, **kwargs)
+        runs.append(result)
+        if len(runs) == 2:
+            stop.set()
+        return result
+
+    def note(self, message: str) -> None:
+        real_note(self, message)
+        if message.startswith("watching"):
+            (content / "a.md").write_text("---\ntitle: Second title\n---\n")
+
+    monkeypatch.setattr(watch_module, "run_batch", run_batch)
+    monkeypatch.setattr(Progress, "note", note)
+    timer = threading.Timer(30, stop.set)  # the edit was missed: stop, and fail below
+    timer.start()
+    try:
+        options = Options(paths=[str(content)], out=tmp_path / "og", jobs=1, settings=Settings(disk_cache=False))
+        assert watch_module.watch(options, quiet=True, stop=stop) == 0
+    finally:
+        timer.cancel()
+    assert len(runs) == 2, "the edit made as 'watching' was printed started no run"
+    pages = json.loads((tmp_path / "og/ogimage-manifest.json").read_text())["pages"]
+    assert [entry["title"] for entry in pages.values()] == ["Second title"]
 
 
 def test_watch_renders_an_edited_page(tmp_path: Path) -> None:
@@ -129,11 +162,11 @@ def test_watch_renders_an_edited_page(tmp_path: Path) -> None:
     try:
         _read_until(proc, lambda line: line.startswith("watching"))
         first = (tmp_path / "og/a.png").read_bytes()
-        lines = _write_until_rebuilt(proc, content / "a.md", "---\ntitle: Second title\n---\n")
+        lines = _write_and_wait(proc, content / "a.md", "---\ntitle: Second title\n---\n")
         assert "rendered   content/a.md -> og/a.png" in lines
         assert "unchanged  content/b.md" in lines
         assert (tmp_path / "og/a.png").read_bytes() != first
-        lines = _write_until_rebuilt(proc, content / "c.md", "---\ntitle: A new page\n---\n")
+        lines = _write_and_wait(proc, content / "c.md", "---\ntitle: A new page\n---\n")
         assert "rendered   content/c.md -> og/c.png" in lines
     finally:
         proc.send_signal(signal.SIGINT)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from http_checks import assert_error
 from service_fakes import FakeEngine, make_app
-from test_server import assert_error
 
 from ogimage import budget
 from ogimage.errors import RenderTimeout

@@ -41,4 +41,10 @@ def test_a_suffix_and_a_disagreeing_parameter_is_an_error() -> None:
 
 def test_output_file_suffix() -> None:
     assert for_filename("card.WEBP") == "webp" and for_filename("out/card.jpg") == "jpeg"
-    assert for_filename("card") == "png" and for_filename("card.gif") == "png"
+    assert for_filename("card") is None and for_filename("out.d/card") is None
+
+
+def test_an_output_file_suffix_that_is_no_format_is_an_error() -> None:
+    with pytest.raises(CardError) as info:
+        for_filename("card.gif")
+    assert info.value.field == "format" and "'.gif'" in info.value.reason and ".webp" in info.value.reason

@@ -8,10 +8,8 @@ the decoded PNG (where the first line's ink starts).
 from __future__ import annotations
 
 import pytest
-from PIL import ImageChops
 
-from ogimage.draw.canvas import base_for
-from tests.test_render import decode
+from pixels import decode, ink_bbox
 
 TITLE = "「監督付きファインチューニング」は終わるのか。推論モデルとプロセス報酬の最前線"
 
@@ -34,9 +32,7 @@ def _first_line_ink(engine, card, layout):
     box = layout["boxes"]["title"]
     line = box["lines"][0]
     top, bottom = int(line["y"]), int(line["y"] + box["line_height"])
-    image = decode(engine.render(card)).convert("RGB").crop((0, top, 1200, bottom))
-    base = base_for(engine.template(card.template)).rgba.convert("RGB").crop((0, top, 1200, bottom))
-    return ImageChops.difference(image, base).getbbox()
+    return ink_bbox(engine, card, decode(engine.render(card)), (0, top, 1200, bottom))
 
 
 def test_a_line_that_starts_with_a_bracket_is_not_indented(engine) -> None:

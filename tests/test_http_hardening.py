@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from http_checks import assert_error
 from service_fakes import FakeEngine, make_app
 
 from ogimage.signing import sign_url
-from test_server import assert_error
 
 
 # -- trailing slash: no redirect built from Host ------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -137,6 +138,25 @@ def test_serve_style_rebuilds_rerender_only_what_changed(tmp_path: Path, monkeyp
     html = (root / "site" / "guide" / "setup" / "index.html").read_text(encoding="utf-8")
     check_tags(html, f"{BASE}{SOCIAL}/guide/setup.png", "Setting it all up – Example Docs")
     assert rebuild().summary == f"0 rendered, {len(PAGES)} unchanged, 0 failed"
+
+
+def test_cards_of_deleted_and_opted_out_pages_are_pruned(tmp_path: Path) -> None:
+    root = copy_site(tmp_path / "site", **{"  - Nested: guide/deep/nested.md\n": ""})
+    mkdocs(root, "build")
+    social, cache = root / "site" / SOCIAL, root / ".cache" / "ogimage"
+    (root / "docs" / "guide" / "deep" / "nested.md").unlink()
+    page = root / "docs" / "ja" / "index.md"
+    page.write_text("---\nogimage: false\n---\n" + page.read_text(encoding="utf-8"), encoding="utf-8")
+    log = mkdocs(root, "build", "--dirty").stderr  # the site is not cleaned; unchanged pages are not rebuilt
+    for name in ("guide/deep/nested.png", "ja.png"):
+        assert not (social / name).exists() and not (cache / "cards" / name).exists(), name
+    assert not (social / "guide" / "deep").exists()  # emptied folders go too
+    assert "ogimage: removed guide/deep/nested.png" in log
+    kept = {name for source, (_, name, _, _) in PAGES.items() if source not in ("guide/deep/nested.md", "ja/index.md")}
+    assert {p.relative_to(social).as_posix() for p in social.rglob("*.png")} == kept
+    pages = json.loads((cache / "ogimage-manifest.json").read_text(encoding="utf-8"))["pages"]
+    assert {entry["output"] for entry in pages.values()} == kept
+    assert summary(mkdocs(root, "build").stderr) == f"0 rendered, {len(kept)} unchanged, 0 failed"
 
 
 def test_material_theme_gets_the_tags_in_its_head(tmp_path: Path) -> None:

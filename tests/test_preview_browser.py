@@ -10,18 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+
+from serve_helpers import serve
 
 CHROMIUM = os.environ.get("OGIMAGE_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 if not Path(CHROMIUM).exists():
@@ -41,50 +37,9 @@ WAIT_MS = 30_000  # the longest any wait_for_* may take before the test fails
 RED_TEMPLATE = (ROOT / "assets" / "templates" / "plain.toml").read_text().replace('"#0f172a"', '"#ff0000"', 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get_json(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - 127.0.0.1 only
         return json.loads(response.read())
-
-
-@contextmanager
-def serving(tmp: Path, extra_env: dict[str, str], *flags: str) -> Iterator[str]:
-    """A real ``ogimage serve`` on a free 127.0.0.1 port until the block ends; its base URL."""
-    port = _free_port()
-    env = {**os.environ, "OGIMAGE_CACHE_DIR": str(tmp / "cache"), "OGIMAGE_SIGNING_KEY": "",
-           "OGIMAGE_PREVIEW_TOKEN": "", "OGIMAGE_WORKERS": "1",
-           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""), **extra_env}
-    log_path = tmp / "server.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ogimage.cli", "serve", *flags, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, log_path.read_text()
-            try:
-                if _get_json(f"{base}/readyz")["status"] == "ready":
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready:\n" + log_path.read_text()
-            time.sleep(0.1)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +49,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     templates = tmp / "templates"
     templates.mkdir()
     (templates / "reloadme.toml").write_text(RED_TEMPLATE)
-    with serving(tmp, {"OGIMAGE_TEMPLATE_DIRS": str(templates)}, "--reload") as base:
-        yield {"base": base, "templates": templates}
+    with serve(tmp, {"OGIMAGE_TEMPLATE_DIRS": str(templates)}, args=("--reload",)) as served:
+        yield {"base": served.base, "templates": templates}
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +298,8 @@ def test_reload_follows_template_edits_and_shows_errors(page, server) -> None:
 def test_signing_server_needs_the_token_and_signs_for_it(browser, tmp_path: Path) -> None:
     token = "a preview token"
     env = {"OGIMAGE_SIGNING_KEY": "k" * 32, "OGIMAGE_PREVIEW_TOKEN": token}
-    with serving(tmp_path, env) as base:
+    with serve(tmp_path, env) as served:
+        base = served.base
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         page.set_default_timeout(WAIT_MS)

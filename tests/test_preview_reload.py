@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,34 @@ def test_the_watcher_rebuilds_when_a_font_folder_changes(folder: Path, tmp_path:
         assert slot.current is not first
     finally:
         reloader.stop.set()
+
+
+def _metric(text: str, name: str) -> float:
+    found = re.findall(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    assert len(found) == 1, f"{name} not in /metrics"
+    return float(found[0])
+
+
+def test_metrics_after_a_reload_report_the_live_service(folder: Path, tmp_path: Path) -> None:
+    pytest.importorskip("watchfiles", reason="serve --reload needs watchfiles (pip install -e '.[test]')")
+    from ogimage.preview.reload import create_reloading_app
+
+    app = create_reloading_app(settings_for(folder, tmp_path))  # what serve --reload runs
+    reloader = app.state.preview_reloader
+    reloader.stop.set()  # this test swaps by hand; the watcher thread ends
+    with TestClient(app) as client:
+        for title in ("one", "two"):
+            assert client.get("/api/og/mine", params={"title": title}).status_code == 200
+        (folder / "mine.toml").write_text(red("#0000ff"))
+        assert reloader.rebuild(["mine.toml"]) is True
+        assert client.get("/api/og/mine", params={"title": "three"}).status_code == 200
+        metrics = client.get("/metrics").text
+        (folder / "mine.toml").write_text(red("#00ff00") + "\nmax_lines = \n")
+        assert reloader.rebuild(["mine.toml"]) is False  # a failed build: the last good one serves
+        after_failure = client.get("/metrics").text
+    assert _metric(metrics, "ogimage_renders_total") == 3  # counters go on across the reload
+    live = reloader.slot.current.memory
+    for text in (metrics, after_failure):
+        assert _metric(text, 'ogimage_cache_entries{level="memory"}') == len(live) == 1
+        assert _metric(text, 'ogimage_cache_bytes{level="memory"}') == live.bytes
+    assert 'ogimage_requests_total{route="/api/og/{template}",status="200"} 3.0' in metrics

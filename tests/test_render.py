@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
-from ogimage.draw.canvas import base_for
+from pixels import decode, ink_bbox
 
 JA_TITLE = "DeepSeekのオープンソース革命：クローズドAIサミットからの洞察"
 FULL = {
@@ -20,17 +18,6 @@ FULL = {
     "date": "2026-11-01",
     "tags": ["AI", "オープンソース", "DeepSeek"],
 }
-
-
-def decode(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
-
-
-def ink_bbox(engine, card, image: Image.Image) -> tuple[int, int, int, int] | None:
-    base = base_for(engine.template(card.template)).rgba.convert("RGB")
-    return ImageChops.difference(image.convert("RGB"), base).getbbox()
 
 
 def test_plain_card_pixels(engine) -> None:

@@ -5,21 +5,15 @@ The serve tests run a real ``ogimage serve`` on 127.0.0.1 and stop it with SIGTE
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
 
+from serve_helpers import serve
 from service_fakes import make_app
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _disk_samples(metrics: str) -> list[float]:
@@ -61,46 +55,18 @@ def test_a_refusing_disk_keeps_serving_and_is_reported(tmp_path: Path) -> None:
         assert _errors(client.get("/metrics").text) >= 2
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_workers_share_one_bounded_folder(tmp_path: Path) -> None:
     bound = 150_000
     cache = tmp_path / "cache"
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OGIMAGE_")}
-    env.update({"OGIMAGE_CACHE_DIR": str(cache), "OGIMAGE_DISK_CACHE_BYTES": str(bound),
-                "OGIMAGE_MEMORY_CACHE_BYTES": "0", "PYTHONPATH": str(ROOT)})
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ogimage.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.1)
+    env = {"OGIMAGE_DISK_CACHE_BYTES": str(bound), "OGIMAGE_MEMORY_CACHE_BYTES": "0"}
+    with serve(tmp_path, env, workers=2, stop_timeout=30) as served:
+        base = served.base
         for i in range(30):  # ~27 KB each: about five times the bound
             card = httpx.get(f"{base}/api/og/default", params={"title": f"Card number {i}"}, timeout=30)
             assert card.status_code == 200
         time.sleep(0.5)  # the last background writes
         samples = _disk_samples(httpx.get(f"{base}/metrics", timeout=10).text)
         assert len(samples) == 1 and 0 < samples[0] <= bound  # one value for the shared folder, not a sum
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-        log.close()
-    assert code == 0, (tmp_path / "server.log").read_text()
+    assert served.proc.returncode == 0, served.output()
     on_disk = sum(p.stat().st_size for p in cache.glob("??/*.png"))
     assert 0 < on_disk <= int((cache / ".ogimage-size").read_text()) <= bound  # the record errs high, never low

@@ -14,22 +14,13 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
+from http_checks import assert_error
 from service_fakes import FakeEngine, make_app, wait_until
 
 from ogimage.signing import sign_url
 
 DEFAULT_CC = "public, max-age=86400, stale-while-revalidate=604800, stale-if-error=604800"
 IMMUTABLE_CC = "public, max-age=31536000, immutable"
-
-
-def assert_error(r: httpx.Response, status: int, field: str | None) -> dict:
-    assert r.status_code == status, r.text
-    assert r.headers["content-type"] == "application/json"
-    assert int(r.headers["content-length"]) == len(r.content)
-    body = r.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"field", "reason"}
-    assert body["error"]["field"] == field and body["error"]["reason"]
-    return body
 
 
 # -- images ----------------------------------------------------------------------------

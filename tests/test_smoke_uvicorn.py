@@ -3,59 +3,25 @@
 from __future__ import annotations
 
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
+from serve_helpers import serve
+
 try:  # the real engine needs the bundled fonts
     from ogimage.engine import Engine  # noqa: F401
 except ImportError as exc:  # pragma: no cover - only while main is incomplete
     pytest.skip(f"real engine not importable: {exc}", allow_module_level=True)
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_fetch_metrics_and_stop(tmp_path: Path, workers: int):
-    port = free_port()
-    env = {
-        **os.environ,
-        "OGIMAGE_CACHE_DIR": str(tmp_path / "cache"),
-        "OGIMAGE_SIGNING_KEY": "",
-        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    }
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ogimage.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=2)
-                if ready.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.1)
+    with serve(tmp_path, workers=workers, ready_timeout=60, stop_timeout=10) as served:
+        base = served.base
+        ready = httpx.get(f"{base}/readyz", timeout=10)
         assert ready.json()["layout_engine"] in ("raqm", "basic")
 
         card = httpx.get(f"{base}/api/og/default", params={"title": "Smoke test", "lang": "en"}, timeout=30)
@@ -77,15 +43,7 @@ def test_serve_fetch_metrics_and_stop(tmp_path: Path, workers: int):
         else:
             assert again.headers["x-cache"] in ("memory", "disk", "render")
             assert "ogimage_renders_total" in metrics
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            code = proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            proc.kill()
-            raise
-        log.close()
-    output = (tmp_path / "server.log").read_text()
-    assert code == 0, output
+    output = served.output()
+    assert served.proc.returncode == 0, output
     assert "service is open" in output and "method=GET" in output
     assert list((tmp_path / "cache").rglob("*.png"))  # written through to disk before exit

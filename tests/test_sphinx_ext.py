@@ -106,6 +106,27 @@ def test_rebuild_without_change_renders_nothing_and_a_change_renders_one(paralle
     check_card(src / "_build" / "html" / SOCIAL / "ja.png", fields)
 
 
+def test_cards_of_deleted_and_opted_out_documents_are_pruned(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    shutil.copytree(SITE, src)
+    index = src / "index.rst"
+    index.write_text(index.read_text(encoding="utf-8").replace("   fields\n", ""), encoding="utf-8")
+    sphinx_build(src)
+    social = src / "_build" / "html" / SOCIAL
+    cache = src / "_build" / "html" / ".doctrees" / "ogimage"
+    assert (social / "fields.png").exists() and (cache / "cards" / "fields.png").exists()
+    (src / "fields.rst").unlink()
+    ja = src / "ja.rst"
+    ja.write_text(":ogimage: false\n\n" + ja.read_text(encoding="utf-8"), encoding="utf-8")
+    out = sphinx_build(src).stdout  # incremental: Sphinx keeps the output folder
+    for name in ("fields.png", "ja.png"):
+        assert not (social / name).exists() and not (cache / "cards" / name).exists(), name
+    assert "ogimage: removed _images/social/fields.png" in out
+    kept = {name for doc, (name, _, _) in DOCS.items() if doc not in ("fields", "ja")}
+    assert {p.relative_to(social).as_posix() for p in social.rglob("*.png")} == kept
+    assert summary(out) == f"0 rendered, {len(kept)} unchanged, 0 failed"
+
+
 def test_beside_sphinxext_opengraph_one_set_of_tags(tmp_path: Path) -> None:
     src = tmp_path / "src"
     shutil.copytree(SITE, src)

@@ -8,6 +8,7 @@ import pytest
 
 from ogimage.errors import TemplateError, TemplateNotFound
 from ogimage.template import TemplateRegistry, load_template, parse_colour
+from template_samples import MINIMAL
 
 BUNDLED = ("default", "light", "plain")
 
@@ -44,16 +45,6 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / f"{name}.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-MINIMAL = """
-[background]
-color = "#123456"
-[title]
-x = 10
-y = 10
-width = 500
-"""
 
 
 def test_user_folder_overrides_bundled(tmp_path: Path) -> None:

@@ -11,15 +11,7 @@ from PIL import Image
 from ogimage.errors import TemplateError
 from ogimage.template import Background, Chips, Template, TemplateRegistry, TextBox, load_template
 from ogimage.resources import assets_dir
-
-MINIMAL = """
-[background]
-color = "#123456"
-[title]
-x = 10
-y = 10
-width = 500
-"""
+from template_samples import MINIMAL
 
 
 def _load(tmp_path: Path, text: str, name: str = "t") -> Template:

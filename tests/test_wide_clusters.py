@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ogimage.typeset import BoxSpec, fit, graphemes
-from tests.test_render import decode, ink_bbox
+from pixels import decode, ink_bbox
 
 
 def per_code_point(text: str, size: float) -> float:

@@ -1,25 +1,30 @@
 """One batch run: sources → pages → jobs → rendered files, manifest and a summary.
 
 :func:`run_batch` is what ``ogimage batch`` does once (``--watch`` calls it again on
-every change). Every file is read and mapped in this process (~0.1 ms each); bad files
-are reported with file, line and key, and the rest go on. The manifest is saved as the
+every change). Every new or changed file is read and mapped in this process (~0.1 ms
+each); one whose size and mtime the manifest recorded (``Stamp``) is not read again. Bad
+files are reported with file, line and key, and the rest go on. The manifest is saved as the
 run goes (at most once a second) and at the end, always atomically, so Ctrl-C or a kill
 leaves a valid manifest naming every output that is complete.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import __version__
 from ..errors import FrontMatterError
 from ..pages import alt_text, output_name
 from ..settings import Settings
 from .frontmatter import read_page
-from .manifest import DEFAULT_NAME, Entry, Manifest, remove_output, stale_temporaries, url_for
+from .manifest import DEFAULT_NAME, Entry, Manifest, Stamp, remove_output, stale_temporaries, url_for
 from .progress import Progress, summary
 from .runner import TEMP_SUFFIX, Interrupted, Job, Outcome, plan_jobs, run_jobs
 from .sources import Source, find_sources
@@ -71,33 +76,75 @@ class Result:
         return 130 if self.interrupted else 1 if self.failed else 0
 
 
-def collect(options: Options, sources: Sequence[Source], progress: Progress) -> tuple[list[Job], set[str], int]:
-    """Read every source: the jobs to run, the sources skipped (no card), and the failures.
+# A file written this shortly before it was read may be written again within the same
+# timestamp tick (coarse clocks: FAT keeps 2 s), unseen by its mtime: no stamp is kept.
+RECENT_NS = 2_000_000_000
 
-    Skipped pages are reported here. Two sources mapping to one output both fail, each
-    message naming the other.
+
+@dataclass
+class Collected:
+    """What reading the sources gave: jobs, sources skipped (no card), failures, and the
+    :class:`Stamp` to record for each source whose card came from it or was read again."""
+
+    jobs: list[Job] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
+    failed: int = 0
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+
+
+def collect(options: Options, sources: Sequence[Source], progress: Progress,
+            known: Mapping[str, Entry] | None = None) -> Collected:
+    """Read every source: the jobs to run, the sources skipped, the failures and the stamps.
+
+    A source whose entry in ``known`` (the last manifest) has a stamp of the same size,
+    mtime and reading is not read: its job comes from the stamp (one ``stat``, ~2 µs,
+    instead of a read and a parse, ~50-200 µs). Skipped pages are reported here. Two
+    sources mapping to one output both fail, each message naming the other.
     """
     suffix = SUFFIXES[options.fmt]
-    jobs: list[Job] = []
-    skipped: set[str] = set()
-    failed = 0
+    got = Collected()
+    jobs = got.jobs
+    read_at = time.time_ns()
     for source in sources:
+        reading = _reading(options, source)
+        try:
+            stat = os.stat(source.path)
+        except OSError:
+            stat = None  # read_page says why
+        entry = known.get(source.shown) if known else None
+        if stat is not None and entry is not None and entry.stamp is not None \
+                and entry.stamp.matches(stat.st_size, stat.st_mtime_ns, reading):
+            jobs.append(Job(entry.stamp.fields, entry.stamp.template, options.out / entry.output,
+                            options.fmt, source.shown))
+            got.stamps[source.shown] = entry.stamp
+            continue
         try:
             page, metadata = read_page(source.path, source.shown, drafts=options.drafts,
                                        all_images=options.all_images, base_url=options.base_url)
         except FrontMatterError as exc:
             progress.report("failed", source.shown, exc.format_message())
-            failed += 1
+            got.failed += 1
             continue
         if page.skip is not None:
             progress.report("skipped", source.shown, page.skip)
-            skipped.add(source.shown)
+            got.skipped.add(source.shown)
             continue
         relative = output_name(source.relative, metadata, suffix)
-        jobs.append(Job(page.fields, page.template or options.template, options.out / relative,
-                        options.fmt, source.shown))
-    jobs, collided = _without_collisions(jobs, options.out, progress)
-    return jobs, skipped, failed + collided
+        job = Job(page.fields, page.template or options.template, options.out / relative, options.fmt, source.shown)
+        jobs.append(job)
+        if stat is not None and stat.st_mtime_ns < read_at - RECENT_NS:
+            got.stamps[source.shown] = Stamp(stat.st_size, stat.st_mtime_ns, reading, job.template, page.fields)
+    got.jobs, collided = _without_collisions(jobs, options.out, progress)
+    got.failed += collided
+    return got
+
+
+def _reading(options: Options, source: Source) -> str:
+    """A digest of what, beside the file, decides its card and output name (the version of
+    ogimage too: another version may map front matter differently)."""
+    how = [__version__, source.relative.as_posix(), options.drafts, options.all_images, options.base_url,
+           options.template, options.fmt]
+    return hashlib.blake2b(json.dumps(how).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def _without_collisions(jobs: list[Job], out: Path, progress: Progress) -> tuple[list[Job], int]:
@@ -118,12 +165,13 @@ def _without_collisions(jobs: list[Job], out: Path, progress: Progress) -> tuple
     return kept, failed
 
 
-def _record(manifest: Manifest, outcome: Outcome, options: Options) -> None:
+def _record(manifest: Manifest, outcome: Outcome, options: Options, stamps: Mapping[str, Stamp]) -> None:
     job = outcome.job
     if outcome.status in ("rendered", "unchanged") and outcome.key:
         rel = job.output.relative_to(options.out).as_posix()
         manifest.pages[job.source] = Entry(rel, outcome.key, str(job.fields.get("title", "")),
-                                           alt_text(job.fields), url_for(options.base_url, rel))
+                                           alt_text(job.fields), url_for(options.base_url, rel),
+                                           stamps.get(job.source))
 
 
 def _stale(manifest: Manifest, skipped: set[str], current: set[str]) -> list[str]:
@@ -149,8 +197,9 @@ def run_batch(options: Options, progress: Progress, *, service: Service | None =
     sources = find_sources(options.paths, include=options.include, exclude=options.exclude)
     manifest = Manifest.load(options.manifest_path)
     manifest.fmt = options.fmt
-    jobs, skipped, failed = collect(options, sources, progress)
-    result = Result(failed=failed)
+    got = collect(options, sources, progress, manifest.pages)
+    jobs, skipped = got.jobs, got.skipped
+    result = Result(failed=got.failed)
     if service is None:
         from ..root import build_service
 
@@ -169,7 +218,7 @@ def run_batch(options: Options, progress: Progress, *, service: Service | None =
 
     def done(outcome: Outcome) -> None:
         _show(outcome, options, progress)
-        _record(manifest, outcome, options)
+        _record(manifest, outcome, options, got.stamps)
         if time.monotonic() - last_save[0] > 1.0:
             manifest.save()
             last_save[0] = time.monotonic()

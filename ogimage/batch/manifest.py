@@ -7,6 +7,8 @@ A JSON file (default ``OUT/ogimage-manifest.json``)::
                                         "title": "…", "alt": "…", "url": "https://…/og/blog/post.png"}}}
 
 ``output`` is relative to the output folder; ``url`` is there only with ``--base-url``.
+``source`` (see :class:`Stamp`) records the file's size and mtime when it was read and the
+card it gave, so a rerun takes unchanged files' cards from here without reading them.
 It is written atomically (temporary file, then ``os.replace``), so a reader — or a run
 that was killed — always finds the previous or the next complete manifest. A missing,
 unreadable or foreign file reads as empty: everything is rendered again, nothing breaks.
@@ -28,6 +30,40 @@ VERSION = 1
 DEFAULT_NAME = "ogimage-manifest.json"
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """A source file as it was when last read, and the card it gave.
+
+    A rerun that finds the same ``size`` and ``mtime_ns``, read the same way (``reading``:
+    a digest of the options and path that decide the card and output name), takes
+    ``template`` and ``fields`` from here instead of reading the file. The content key is
+    still computed from them, so a template, font or renderer change still re-renders.
+    """
+
+    size: int
+    mtime_ns: int
+    reading: str
+    template: str
+    fields: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "reading": self.reading,
+                "template": self.template, "fields": self.fields}
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Stamp | None:
+        """The stamp in ``raw``, or None when it is missing or damaged (the file is read again)."""
+        try:
+            stamp = cls(int(raw["size"]), int(raw["mtime_ns"]), str(raw["reading"]), str(raw["template"]),
+                        dict(raw["fields"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return stamp if all(isinstance(k, str) for k in stamp.fields) else None
+
+    def matches(self, size: int, mtime_ns: int, reading: str) -> bool:
+        return self.size == size and self.mtime_ns == mtime_ns and self.reading == reading
+
+
 @dataclass
 class Entry:
     """One rendered page."""
@@ -37,11 +73,14 @@ class Entry:
     title: str
     alt: str
     url: str | None = None
+    stamp: Stamp | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"output": self.output, "key": self.key, "title": self.title, "alt": self.alt}
         if self.url:
             data["url"] = self.url
+        if self.stamp is not None:
+            data["source"] = self.stamp.to_json()
         return data
 
 
@@ -66,7 +105,8 @@ class Manifest:
         for source, raw in (data.get("pages") or {}).items():
             try:
                 pages[source] = Entry(str(raw["output"]), str(raw["key"]), str(raw.get("title", "")),
-                                      str(raw.get("alt", "")), raw.get("url"))
+                                      str(raw.get("alt", "")), raw.get("url"),
+                                      Stamp.from_json(raw["source"]) if "source" in raw else None)
             except (KeyError, TypeError):
                 continue  # a damaged entry: that page is rendered again
         return cls(path, pages, str(data.get("format", "png")))

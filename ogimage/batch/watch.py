@@ -43,8 +43,18 @@ def _is_under(path: Path, roots: Iterable[Path]) -> bool:
     return any(resolved == r.resolve() or r.resolve() in resolved.parents for r in roots)
 
 
+# How long the watcher waits before saying "no change" (it then checks for changes again).
+# Its first answer tells that it is armed; later ones cost one empty turn of the loop.
+ARMED_AFTER_MS = 100
+
+
 def watch(options: Options, *, quiet: bool = False, stop: threading.Event | None = None) -> int:
-    """Run the batch, then re-run it on every relevant change until Ctrl-C (or ``stop`` is set)."""
+    """Run the batch, then re-run it on every relevant change until Ctrl-C (or ``stop`` is set).
+
+    The watcher is armed before the first run, so "watching" is true when it is printed:
+    an edit made during the first run, or just after it, starts the next run. Costs one
+    ~100 ms wait before the first run and an empty wake-up every 100 ms while idle.
+    """
     try:
         from watchfiles import watch as watch_changes
     except ImportError:
@@ -53,10 +63,6 @@ def watch(options: Options, *, quiet: bool = False, stop: threading.Event | None
     from ..root import build_service
 
     pages, assets = watched_roots(options)
-    progress = Progress(choose_mode(quiet, sys.stderr))
-    service = build_service(options.settings, template_dirs=options.template_dirs, font_dirs=options.font_dirs)
-    if run_batch(options, progress, service=service).interrupted:
-        return 0
     out = options.out.resolve()
 
     def relevant(_change: object, name: str) -> bool:
@@ -65,10 +71,21 @@ def watch(options: Options, *, quiet: bool = False, stop: threading.Event | None
             return False  # our own outputs and manifest
         return name.lower().endswith(MARKDOWN_SUFFIXES) or _is_under(path, assets)
 
-    progress.note(f"watching {', '.join(str(p) for p in [*pages, *assets])} (Ctrl-C to stop)")
+    feed = watch_changes(*pages, *assets, watch_filter=relevant, stop_event=stop, debounce=200, step=20,
+                         rust_timeout=ARMED_AFTER_MS, yield_on_timeout=True)
+    progress = Progress(choose_mode(quiet, sys.stderr))
     try:
-        for changes in watch_changes(*pages, *assets, watch_filter=relevant, stop_event=stop, debounce=200,
-                                     step=20):
+        # The first answer (a timeout, or edits made before this run, which reads them anyway)
+        # comes once the watcher exists: from here on every change is queued for the loop.
+        if next(feed, None) is None:
+            return 0  # stopped before it began
+        service = build_service(options.settings, template_dirs=options.template_dirs, font_dirs=options.font_dirs)
+        if run_batch(options, progress, service=service).interrupted:
+            return 0
+        progress.note(f"watching {', '.join(str(p) for p in [*pages, *assets])} (Ctrl-C to stop)")
+        for changes in feed:
+            if not changes:
+                continue  # a timeout: nothing changed
             progress = Progress(progress.mode)
             try:
                 if any(_is_under(Path(name), assets) for _change, name in changes):
@@ -80,4 +97,6 @@ def watch(options: Options, *, quiet: bool = False, stop: threading.Event | None
                 print(f"ogimage batch: error: {exc.format_message()}", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         pass
+    finally:
+        feed.close()  # closes the watcher
     return 0

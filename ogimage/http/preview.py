@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Awaitable, Callable, Mapping
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -207,31 +207,33 @@ class PreviewRoutes:
 
 def _replace_docs(app: FastAPI) -> None:
     """Serve ``/docs`` and ``/redoc`` with the vendored Swagger UI and ReDoc, not a CDN."""
-    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in ("/docs", "/redoc")]
     openapi_url = app.openapi_url or "/openapi.json"
     title = f"{app.title} API"
-
-    async def docs(request: Request) -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=openapi_url,
-            title=title,
+    favicon = "/docs/assets/swagger-ui/favicon-32x32.png"
+    pages: dict[str, Callable[[], HTMLResponse]] = {
+        "/docs": partial(
+            get_swagger_ui_html, openapi_url=openapi_url, title=title,
             swagger_js_url="/docs/assets/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/swagger-ui/favicon-32x32.png",
+            swagger_css_url="/docs/assets/swagger-ui/swagger-ui.css", swagger_favicon_url=favicon,
             oauth2_redirect_url=app.swagger_ui_oauth2_redirect_url,
             # No online validator badge: it would send the spec's URL to an outside service.
             swagger_ui_parameters={"validatorUrl": None},
-        )
-
-    async def redoc(request: Request) -> HTMLResponse:
-        return get_redoc_html(
-            openapi_url=openapi_url,
-            title=title,
-            redoc_js_url="/docs/assets/redoc/redoc.standalone.js",
-            redoc_favicon_url="/docs/assets/swagger-ui/favicon-32x32.png",
+        ),
+        "/redoc": partial(
+            get_redoc_html, openapi_url=openapi_url, title=title,
+            redoc_js_url="/docs/assets/redoc/redoc.standalone.js", redoc_favicon_url=favicon,
             with_google_fonts=False,
-        )
+        ),
+    }
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in pages]
+    for path, page in pages.items():
+        app.add_api_route(path, _html_handler(page), methods=["GET"], include_in_schema=False)
 
-    app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
 
+def _html_handler(page: Callable[[], HTMLResponse]) -> Callable[[Request], Awaitable[HTMLResponse]]:
+    """A route handler answering every request with ``page()``."""
+
+    async def handler(request: Request) -> HTMLResponse:
+        return page()
+
+    return handler

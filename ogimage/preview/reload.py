@@ -132,14 +132,24 @@ class Reloader:
             self.rebuild(sorted({Path(p).name for _, p in changes}))
 
     def rebuild(self, changed: Iterable[str] = ()) -> bool:
-        """Build and check a new service; swap it in and return True, or keep the old one."""
+        """Build and check a new service; swap it in and return True, or keep the old one.
+
+        The new service records into the metrics of the one it replaces (the app's
+        ``/metrics`` and its middleware hold that object from the start), so counters go on
+        across reloads and the cache gauges read the live service's caches, also after a
+        build that failed.
+        """
         from ..root import build_service
 
         with self.state.lock:
+            service = None
             try:
-                service = build_service(self.settings)
+                service = build_service(self.settings, metrics=self.slot.metrics)
                 check_service(service)
             except Exception as exc:  # noqa: BLE001 - any failed build keeps the last good service
+                if service is not None:  # building it pointed the cache gauges at its caches
+                    _gauge_caches_of(self.slot.current)
+                    service.close()
                 message = exc.format_message() if isinstance(exc, OgImageError) else f"{type(exc).__name__}: {exc}"
                 self.state.error = message
                 log.error("reload failed (%s); still serving the last good version: %s", ", ".join(changed), message)
@@ -152,6 +162,13 @@ class Reloader:
         timer.daemon = True
         timer.start()
         return True
+
+
+def _gauge_caches_of(service: Service) -> None:
+    """Make ``service``'s metrics read the sizes of ``service``'s own memory and disk caches."""
+    service.metrics.watch_memory_cache(lambda: service.memory.bytes, lambda: len(service.memory))
+    if service.disk is not None:
+        service.metrics.watch_disk_cache(service.disk.bytes)
 
 
 def create_reloading_app(settings: Settings | None = None) -> FastAPI:
