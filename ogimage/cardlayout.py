@@ -156,6 +156,29 @@ def _offset(align: str, slack: float) -> float:
     return slack / 2 if align == "center" else slack if align == "right" else 0.0
 
 
+# Ink alignment moves a line by at most this much of the em beyond the halt trim.
+INK_SHIFT_MAX_EM = 0.2
+
+
+def _pen_x(box: TextBox, align: str, text: str, width: float, size: float, lang: str,
+           base: int, book: FontBook) -> float:
+    """Where a line's pen starts so that its *ink* meets the box: the first glyph's ink at
+    the left edge, the last glyph's at the right, the ink span centred. ``width`` is the
+    line's measured width (less the halt blanks at its edges, fonts/halt.py); the blank
+    beside the ink beyond them (fonts/ink.py) moves the line by at most INK_SHIFT_MAX_EM."""
+    trim_l, trim_r = book.edge_trims(text, box.family, box.weight, lang, size) if base == 0 else (0.0, 0.0)
+    ink_l, ink_r = book.ink_sides(text, box.family, box.weight, lang, size, base)
+    cap = INK_SHIFT_MAX_EM * size
+    left = trim_l + min(max(0.0, ink_l - trim_l), cap)  # pen to ink, at most halt + cap
+    right = trim_r + min(max(0.0, ink_r - trim_r), cap)
+    advance = width + trim_l + trim_r
+    if align == "right":
+        return box.x + box.width - advance + right
+    if align == "center":
+        return box.x + (box.width - (advance - left - right)) / 2 - left
+    return box.x - left
+
+
 def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float,
                  direction: str, lang: str, book: FontBook) -> tuple[PlacedLine, ...]:
     align = physical_align(box.align, direction)
@@ -163,9 +186,7 @@ def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: floa
     placed = []
     for i, ln in enumerate(lines):
         y = top + i * line_h
-        # a line that starts with 「 starts its pen half an em early, so its ink meets the edge
-        trim = book.edge_trims(ln.text, box.family, box.weight, lang, size)[0] if direction == "ltr" else 0.0
-        x = box.x + _offset(align, box.width - ln.width) - trim
+        x = _pen_x(box, align, ln.text, ln.width, size, lang, base, book)
         runs = book.runs_for(ln.text, box.family, box.weight, lang, base)
         placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
                                  direction, tuple(runs)))

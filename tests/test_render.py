@@ -122,7 +122,10 @@ def test_right_to_left_titles_start_at_the_right_edge(engine, title: str) -> Non
 
 def test_left_to_right_titles_start_at_the_left_edge(engine) -> None:
     layout = engine.arrange(engine.card({"title": "Hello world"}, "plain"))
-    assert next(b for b in layout.boxes if b.name == "title").lines[0].x == 80
+    # the pen starts left of the box by H's side bearing, so the ink meets it (tests/test_ink_align.py)
+    x = next(b for b in layout.boxes if b.name == "title").lines[0].x
+    bearing = engine.fonts.ink_sides("Hello world", "Inter", "bold", "en", 64)[0]
+    assert 0 < bearing < 8 and x == pytest.approx(80 - bearing)
 
 
 def test_emoji_on_a_palette_card_look_like_the_rgb_card(engine) -> None:
