@@ -9,7 +9,7 @@ is what is drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .card import Card
@@ -215,10 +215,16 @@ def _edge_trimmed(book: FontBook, box: TextBox, lang: str) -> Callable[[str, flo
     return trimmed
 
 
-def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> PlacedBox:
+def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook, may_grow: bool = False) -> PlacedBox:
     spec = BoxSpec(width=box.width, min_size=box.min_size, max_size=box.max_size,
                    max_lines=box.max_lines, line_height=box.line_height, height=box.height)
-    result = fit(text, spec, _edge_trimmed(book, box, lang), lang)
+    measure = _edge_trimmed(book, box, lang)
+    result = fit(text, spec, measure, lang)
+    if may_grow and result.truncated:
+        # the boxes it may grow into are empty on this card: take their space (template.py: grow_into)
+        grown = replace(box, height=box.grow_height, max_lines=box.grow_lines or box.max_lines)
+        result = fit(text, replace(spec, height=grown.height, max_lines=grown.max_lines), measure, lang)
+        box = grown
     line_h = result.line_height
     content = line_h * len(result.lines)
     top = _valign(box, y, content)
@@ -264,6 +270,19 @@ def _tags_box(box: TextBox, tags: tuple[str, ...], card_lang: str | None, y: flo
                      box.height if box.height is not None else chip_h, tuple(chips))
 
 
+def _may_grow(box: TextBox, card: Card, template: Template) -> bool:
+    """Whether every box ``box`` may grow into (``grow_into``) is empty on ``card``."""
+    if not box.grow_into:
+        return False
+    for name in box.grow_into:
+        other = template.box(name)
+        if other is None:
+            continue
+        if (bool(card.tags) if name == "tags" else bool(box_text(other, card))):
+            return False
+    return True
+
+
 def arrange(card: Card, template: Template, book: FontBook) -> CardLayout:
     """Lay out every box of ``template`` for ``card``."""
     placed: dict[str, PlacedBox] = {}
@@ -285,7 +304,7 @@ def arrange(card: Card, template: Template, book: FontBook) -> CardLayout:
             continue
         text = box_text(box, card)
         lang = card.lang or detect_lang(text)
-        placed[box.name] = _text_box(box, text, lang, y, book)
+        placed[box.name] = _text_box(box, text, lang, y, book, _may_grow(box, card, template))
         shown.append(text)
     missing = book.missing("".join(shown))
     return CardLayout(template, card, tuple(placed.values()), tuple(missing))
