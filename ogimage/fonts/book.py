@@ -91,7 +91,8 @@ class FontBook:
         shaper = Shaper() if engine == "raqm" and shaping_available() else None
         self._planner = LinePlanner(self, shaper)
         self._halt = HaltTrims(shaper, self._runs_cached)
-        self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)))
+        self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)),
+                             lambda run, size: self._planner.run(run, size).kind)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")

@@ -7,9 +7,9 @@ description below. Typesetters align the ink. :class:`InkEdges` measures, per gr
 face and size, the blank beside the ink of the visual first and last glyph of a line, with
 HarfBuzz (the glyph shaped alone, as it is drawn at a line's edge).
 
-Bounds, so a shift is never a surprise: only left-to-right runs of simple scripts (those
-:func:`.pieces.split_pieces` cuts: Latin, Greek, Cyrillic, CJK, kana, hangul), where a
-glyph at a line's edge is the glyph shaped alone; never emoji, spaces or a cluster that
+Bounds, so a shift is never a surprise: only left-to-right runs the line plan cuts into
+pieces (simple scripts: Latin, Greek, Cyrillic, CJK, kana, hangul; fonts/plan.py), where
+a glyph at a line's edge is the glyph shaped alone; never emoji, spaces or a cluster that
 shapes into several glyphs; and the caller caps the shift at a fraction of the em.
 """
 
@@ -19,44 +19,53 @@ from typing import Any, Callable
 
 from ..caches import SizedCache, text_cost
 from .faces import Face, Run
-from .pieces import split_pieces
+from .plan import PIECES
 from .unicode import GRAPHEME
 
 __all__ = ["InkEdges"]
 
+_TAIL = 16  # code points read for a line's last cluster
 INK_EDGES_BYTES = 1 << 20  # cached blanks (floats): graphemes x faces x sizes seen at line edges
 
 
 class InkEdges:
     """Blank beside the ink of a line's edge glyphs; none without HarfBuzz (``shaper`` None)."""
 
-    def __init__(self, shaper: Any, visual_runs: Callable[..., list[Run]]) -> None:
-        self._shaper, self._visual_runs = shaper, visual_runs
-        self._cache: SizedCache[tuple[str, Face, str, float], tuple[float, float]] = SizedCache(
-            "ink_edges", INK_EDGES_BYTES, lambda key, sides: text_cost(key[0], key[2]) + 100
+    def __init__(self, shaper: Any, visual_runs: Callable[..., list[Run]],
+                 plan_kind: Callable[[Run, float], str]) -> None:
+        self._shaper, self._visual_runs, self._plan_kind = shaper, visual_runs, plan_kind
+        # lines (text, family, weight, lang, size, base) and graphemes (cluster, face, lang, size)
+        self._cache: SizedCache[tuple, tuple[float, float]] = SizedCache(
+            "ink_edges", INK_EDGES_BYTES, lambda key, sides: text_cost(*key) + 100
         )
 
     def sides(self, text: str, family: str, weight: str, lang: str, size: float,
               base: int | None = None) -> tuple[float, float]:
         """(left, right) px between the advance box and the ink of the visual first and last
         glyph of ``text`` set as one line at ``size``, 0 where not measured (see the module
-        docstring). Cost: the line's (cached) runs and two cached look-ups; two HarfBuzz
-        shapings of one grapheme the first time a (grapheme, face, size) is seen."""
+        docstring). Cost: one cached look-up for a line seen before; else the line's (cached)
+        runs and plans and two cached look-ups, and two HarfBuzz shapings of one grapheme
+        the first time a (grapheme, face, size) is seen."""
         if self._shaper is None or not text or not size > 0:
             return 0.0, 0.0
-        runs = self._visual_runs(text, family, weight, lang, base)
-        if not runs:
-            return 0.0, 0.0
-        first, last = runs[0], runs[-1]
-        left = self._side(first, GRAPHEME.match(first.text), size, 0)
-        right = self._side(last, GRAPHEME.findall(last.text)[-1:], size, 1)
-        return left, right
+        key = (text, family, weight, lang, size, base)
+        sides = self._cache.get(key)
+        if sides is None:
+            runs = self._visual_runs(text, family, weight, lang, base)
+            sides = (self._side(runs[0], size, 0), self._side(runs[-1], size, 1)) if runs else (0.0, 0.0)
+            self._cache.put(key, sides)
+        return sides
 
-    def _side(self, run: Run, cluster: Any, size: float, which: int) -> float:
-        if not cluster or run.face.is_emoji or run.direction != "ltr" or split_pieces(run.text) is None:
+    def _side(self, run: Run, size: float, which: int) -> float:
+        if run.face.is_emoji or run.direction != "ltr" or self._plan_kind(run, size) != PIECES:
             return 0.0
-        cluster = cluster[0] if isinstance(cluster, list) else cluster.group(0)
-        if cluster.isspace():
+        if which == 0:
+            cluster = GRAPHEME.match(run.text)
+        else:  # the last cluster: a simple script's clusters are a few code points
+            clusters = GRAPHEME.findall(run.text[-_TAIL:])
+            cluster = clusters[-1] if clusters else None
+        cluster = cluster.group(0) if hasattr(cluster, "group") else cluster
+        if not cluster or cluster.isspace():
             return 0.0
         key = (cluster, run.face, run.lang, size)
         sides = self._cache.get(key)
