@@ -2,7 +2,8 @@
 
 A left-aligned line's leftmost ink column is the box's x, whatever its first glyph (a
 Latin capital with a side bearing, a Han character, 「 after its halt trim); a
-right-aligned line's rightmost ink is the box's right edge. Checked on decoded PNGs.
+right-aligned line's rightmost ink is the box's right edge, and so is a Hebrew line's.
+Checked on decoded PNGs.
 """
 
 from __future__ import annotations
@@ -69,6 +70,19 @@ def test_the_shift_is_bounded(engine) -> None:
     book = engine.fonts
     assert book.ink_sides(" ", "Inter", "bold", "en", 64) == (0.0, 0.0)
     assert book.ink_sides("🚀 go", "Inter", "bold", "en", 64)[0] == 0.0  # emoji: not measured
-    assert book.ink_sides("שלום", "Inter", "bold", "he", 64, 1) == (0.0, 0.0)  # right to left: not measured
+    assert book.ink_sides("مرحبا بالعالم", "Inter", "bold", "ar", 64, 1) == (0.0, 0.0)  # Arabic joins: not measured
+    assert book.ink_sides("שָׁלוֹם", "Inter", "bold", "he", 64, 1)[1] == 0.0  # a pointed letter: several glyphs
+    assert all(0 < side < INK_SHIFT_MAX_EM * 64 for side in book.ink_sides("שלום", "Inter", "bold", "he", 64, 1))
     left, right = book.ink_sides("Hi", "Inter", "bold", "en", 64)
     assert 0 < left < INK_SHIFT_MAX_EM * 64 and 0 < right < INK_SHIFT_MAX_EM * 64
+
+
+@pytest.mark.parametrize("title", ["הקרב הבא הוא על יכולת ההסקה של מודלים גדולים ועל מה שיבוא אחריהם",
+                                   "מדריך מעשי למעבר ל-Python 3.13 בסביבת ייצור ובענן הציבורי"])
+def test_a_hebrew_line_ends_at_the_right_edge_on_its_ink(engine, title) -> None:
+    """Right to left, start = right: each line's rightmost ink is the box's right edge."""
+    box, inks = _line_inks(engine, engine.card({"title": title}, "plain"))
+    assert len(inks) >= 2
+    edge = box["box"]["x"] + box["box"]["width"]
+    for line, ink in inks:
+        assert abs(ink[2] - edge) <= 1, (line["text"], ink)

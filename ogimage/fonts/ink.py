@@ -9,12 +9,14 @@ HarfBuzz (the glyph shaped alone, as it is drawn at a line's edge).
 
 Bounds, so a shift is never a surprise: only left-to-right runs the line plan cuts into
 pieces (simple scripts: Latin, Greek, Cyrillic, CJK, kana, hangul; fonts/plan.py), where
-a glyph at a line's edge is the glyph shaped alone; never emoji, spaces or a cluster that
-shapes into several glyphs; and the caller caps the shift at a fraction of the em.
+a glyph at a line's edge is the glyph shaped alone, and right-to-left Hebrew letters
+(no joining forms); never Arabic, emoji, spaces or a cluster that shapes into several
+glyphs (a letter with points); and the caller caps the shift at a fraction of the em.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 from ..caches import SizedCache, text_cost
@@ -25,6 +27,8 @@ from .unicode import GRAPHEME
 __all__ = ["InkEdges"]
 
 _TAIL = 16  # code points read for a line's last cluster
+# Right to left, only Hebrew letters: shaped alone they are the glyphs drawn (Arabic joins).
+_HEBREW = re.compile("[\u05d0-\u05ea\u05f0-\u05f2\ufb1d-\ufb4f]")
 INK_EDGES_BYTES = 1 << 20  # cached blanks (floats): graphemes x faces x sizes seen at line edges
 
 
@@ -57,15 +61,19 @@ class InkEdges:
         return sides
 
     def _side(self, run: Run, size: float, which: int) -> float:
-        if run.face.is_emoji or run.direction != "ltr" or self._plan_kind(run, size) != PIECES:
+        """The blank on side ``which`` (0 left, 1 right) of ``run``'s visually outermost glyph."""
+        if run.face.is_emoji:
             return 0.0
-        if which == 0:
-            cluster = GRAPHEME.match(run.text)
+        rtl = run.direction == "rtl"
+        if not rtl and self._plan_kind(run, size) != PIECES:
+            return 0.0
+        if which == (1 if rtl else 0):  # the logically first cluster (visually left in LTR)
+            found = GRAPHEME.match(run.text)
+            cluster = found.group(0) if found else ""
         else:  # the last cluster: a simple script's clusters are a few code points
             clusters = GRAPHEME.findall(run.text[-_TAIL:])
-            cluster = clusters[-1] if clusters else None
-        cluster = cluster.group(0) if hasattr(cluster, "group") else cluster
-        if not cluster or cluster.isspace():
+            cluster = clusters[-1] if clusters else ""
+        if not cluster or cluster.isspace() or (rtl and not _HEBREW.fullmatch(cluster)):
             return 0.0
         key = (cluster, run.face, run.lang, size)
         sides = self._cache.get(key)
