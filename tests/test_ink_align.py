@@ -2,7 +2,8 @@
 
 A left-aligned line's leftmost ink column is the box's x, whatever its first glyph (a
 Latin capital with a side bearing, a Han character, 「 after its halt trim); a
-right-aligned line's rightmost ink is the box's right edge, and so is a Hebrew line's.
+right-aligned line's rightmost ink is the box's right edge, and so is a Hebrew or Arabic
+line's; runs shaped whole (Devanagari, Thai, Arabic) are measured as drawn.
 Checked on decoded PNGs.
 """
 
@@ -32,7 +33,11 @@ def _line_inks(engine, card):
     return box, out
 
 
-@pytest.mark.parametrize("title", [LATIN, CJK, BRACKET])
+COMPLEX = ["अगली लड़ाई तर्क क्षमता की है: ट्रांसफ़ॉर्मर के बाद क्या आएगा और कौन जीतेगा",  # shaped whole
+           "คู่มือสำหรับผู้เริ่มต้นเขียนโปรแกรมภาษาไพทอนฉบับสมบูรณ์สำหรับทุกคน"]
+
+
+@pytest.mark.parametrize("title", [LATIN, CJK, BRACKET, *COMPLEX])
 @pytest.mark.parametrize("template", ["plain", "default"])
 def test_every_left_aligned_line_starts_at_the_box_edge(engine, template, title) -> None:
     box, inks = _line_inks(engine, engine.card({"title": title}, template))
@@ -70,16 +75,17 @@ def test_the_shift_is_bounded(engine) -> None:
     book = engine.fonts
     assert book.ink_sides(" ", "Inter", "bold", "en", 64) == (0.0, 0.0)
     assert book.ink_sides("🚀 go", "Inter", "bold", "en", 64)[0] == 0.0  # emoji: not measured
-    assert book.ink_sides("مرحبا بالعالم", "Inter", "bold", "ar", 64, 1) == (0.0, 0.0)  # Arabic joins: not measured
-    assert book.ink_sides("שָׁלוֹם", "Inter", "bold", "he", 64, 1)[1] == 0.0  # a pointed letter: several glyphs
-    assert all(0 < side < INK_SHIFT_MAX_EM * 64 for side in book.ink_sides("שלום", "Inter", "bold", "he", 64, 1))
+    for text, lang, base in (("مرحبا بالعالم", "ar", 1), ("שָׁלוֹם עולם", "he", 1), ("नमस्ते दुनिया", "hi", 0)):
+        # shaped whole, as drawn: joined Arabic forms, points, a reordered vowel sign
+        assert all(0 <= side < INK_SHIFT_MAX_EM * 64 for side in book.ink_sides(text, "Inter", "bold", lang, 64, base))
     left, right = book.ink_sides("Hi", "Inter", "bold", "en", 64)
     assert 0 < left < INK_SHIFT_MAX_EM * 64 and 0 < right < INK_SHIFT_MAX_EM * 64
 
 
 @pytest.mark.parametrize("title", ["הקרב הבא הוא על יכולת ההסקה של מודלים גדולים ועל מה שיבוא אחריהם",
-                                   "מדריך מעשי למעבר ל-Python 3.13 בסביבת ייצור ובענן הציבורי"])
-def test_a_hebrew_line_ends_at_the_right_edge_on_its_ink(engine, title) -> None:
+                                   "מדריך מעשי למעבר ל-Python 3.13 בסביבת ייצור ובענן הציבורי",
+                                   "المصدر المفتوح مقابل المصدر المغلق: جبهة جديدة في سباق الذكاء الاصطناعي"])
+def test_a_right_to_left_line_ends_at_the_right_edge_on_its_ink(engine, title) -> None:
     """Right to left, start = right: each line's rightmost ink is the box's right edge."""
     box, inks = _line_inks(engine, engine.card({"title": title}, "plain"))
     assert len(inks) >= 2

@@ -92,7 +92,7 @@ class FontBook:
         self._planner = LinePlanner(self, shaper)
         self._halt = HaltTrims(shaper, self._runs_cached)
         self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)),
-                             lambda run, size: self._planner.run(run, size).kind)
+                             self._planner.run)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -333,8 +333,8 @@ class FontBook:
     def ink_sides(self, text: str, family: str, weight: str, lang: str, size: float,
                   base: int | None = None) -> tuple[float, float]:
         """(left, right) px between ``text``'s advance box as one line and the ink of its
-        visual first and last glyph; 0 for emoji, spaces and complex or right-to-left
-        runs (fonts/ink.py). Includes any ``halt`` blank :meth:`edge_trims` drops."""
+        visual first and last glyph, as drawn (fonts/ink.py); 0 for emoji and spaces.
+        Includes any ``halt`` blank :meth:`edge_trims` drops."""
         return self._ink.sides(text, family, weight, lang, size, base)
 
     def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:

@@ -91,6 +91,25 @@ class Shaper:
             return 0.0, 0.0
         return max(0, ext.x_bearing) / 64, max(0, advance - ext.x_bearing - ext.width) / 64
 
+    def ink_sides(self, face: Face, size: float, text: str, direction: str, lang: str,
+                  features: dict[str, Any] | None = None) -> tuple[float, float]:
+        """(left, right) px between the advance box of ``text`` shaped as one run and the
+        ink of all its glyphs (HarfBuzz's glyph extents at their shaped positions, in visual
+        order); 0 on a side where ink reaches past the box, (0, 0) for a run with no ink."""
+        buf = self._shape(face, size, text, direction, lang, features)
+        font = self._font(face, size)
+        pen, lo, hi = 0, None, None
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+            ext = font.get_glyph_extents(info.codepoint)
+            if ext is not None and ext.width > 0:
+                x0 = pen + pos.x_offset + ext.x_bearing
+                lo = x0 if lo is None else min(lo, x0)
+                hi = x0 + ext.width if hi is None else max(hi, x0 + ext.width)
+            pen += pos.x_advance
+        if lo is None or hi is None:
+            return 0.0, 0.0
+        return max(0, lo) / 64, max(0, pen - hi) / 64
+
     def nominal_pens(self, face: Face, size: float, text: str, lang: str,
                      features: dict[str, Any] | None = None) -> list[tuple[str, int]] | None:
         """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
