@@ -73,10 +73,9 @@ class ContextualSpacing:
 
     def ranges(self, face: Face, text: str, lang: str) -> tuple[int, ...]:
         """Indices of ``text`` to shape with ``halt`` on, in ``face`` (empty for most text)."""
-        if self._shaper is None or face.is_emoji:
-            return ()
-        marks = halved_marks(text)
-        return tuple(i for i in marks if self._halves_cleanly(face, text[i], lang)) if marks else ()
+        if self._shaper is None or face.is_emoji or _PAIR.search(text) is None:
+            return ()  # most pieces: one regular-expression search
+        return tuple(i for i in halved_marks(text) if self._halves_cleanly(face, text[i], lang))
 
     def _halves_cleanly(self, face: Face, mark: str, lang: str) -> bool:
         key = (face, mark, lang)
