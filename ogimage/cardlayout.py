@@ -9,7 +9,7 @@ is what is drawn.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .card import Card
@@ -156,6 +156,29 @@ def _offset(align: str, slack: float) -> float:
     return slack / 2 if align == "center" else slack if align == "right" else 0.0
 
 
+# Ink alignment moves a line by at most this much of the em beyond the halt trim.
+INK_SHIFT_MAX_EM = 0.2
+
+
+def _pen_x(box: TextBox, align: str, text: str, width: float, size: float, lang: str,
+           base: int, book: FontBook) -> float:
+    """Where a line's pen starts so that its *ink* meets the box: the first glyph's ink at
+    the left edge, the last glyph's at the right, the ink span centred. ``width`` is the
+    line's measured width (less the halt blanks at its edges, fonts/halt.py); the blank
+    beside the ink beyond them (fonts/ink.py) moves the line by at most INK_SHIFT_MAX_EM."""
+    trim_l, trim_r = book.edge_trims(text, box.family, box.weight, lang, size) if base == 0 else (0.0, 0.0)
+    ink_l, ink_r = book.ink_sides(text, box.family, box.weight, lang, size, base)
+    cap = INK_SHIFT_MAX_EM * size
+    left = trim_l + min(max(0.0, ink_l - trim_l), cap)  # pen to ink, at most halt + cap
+    right = trim_r + min(max(0.0, ink_r - trim_r), cap)
+    advance = width + trim_l + trim_r
+    if align == "right":
+        return box.x + box.width - advance + right
+    if align == "center":
+        return box.x + (box.width - (advance - left - right)) / 2 - left
+    return box.x - left
+
+
 def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: float,
                  direction: str, lang: str, book: FontBook) -> tuple[PlacedLine, ...]:
     align = physical_align(box.align, direction)
@@ -163,9 +186,7 @@ def _place_lines(box: TextBox, lines: Any, size: float, line_h: float, top: floa
     placed = []
     for i, ln in enumerate(lines):
         y = top + i * line_h
-        # a line that starts with 「 starts its pen half an em early, so its ink meets the edge
-        trim = book.edge_trims(ln.text, box.family, box.weight, lang, size)[0] if direction == "ltr" else 0.0
-        x = box.x + _offset(align, box.width - ln.width) - trim
+        x = _pen_x(box, align, ln.text, ln.width, size, lang, base, book)
         runs = book.runs_for(ln.text, box.family, box.weight, lang, base)
         placed.append(PlacedLine(ln.text, ln.width, x, y, y + line_h / 2 + _BASELINE_FROM_MIDDLE * size,
                                  direction, tuple(runs)))
@@ -194,10 +215,16 @@ def _edge_trimmed(book: FontBook, box: TextBox, lang: str) -> Callable[[str, flo
     return trimmed
 
 
-def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook) -> PlacedBox:
+def _text_box(box: TextBox, text: str, lang: str, y: float, book: FontBook, may_grow: bool = False) -> PlacedBox:
     spec = BoxSpec(width=box.width, min_size=box.min_size, max_size=box.max_size,
                    max_lines=box.max_lines, line_height=box.line_height, height=box.height)
-    result = fit(text, spec, _edge_trimmed(book, box, lang), lang)
+    measure = _edge_trimmed(book, box, lang)
+    result = fit(text, spec, measure, lang)
+    if may_grow and result.truncated:
+        # the boxes it may grow into are empty on this card: take their space (template.py: grow_into)
+        grown = replace(box, height=box.grow_height, max_lines=box.grow_lines or box.max_lines)
+        result = fit(text, replace(spec, height=grown.height, max_lines=grown.max_lines), measure, lang)
+        box = grown
     line_h = result.line_height
     content = line_h * len(result.lines)
     top = _valign(box, y, content)
@@ -243,6 +270,19 @@ def _tags_box(box: TextBox, tags: tuple[str, ...], card_lang: str | None, y: flo
                      box.height if box.height is not None else chip_h, tuple(chips))
 
 
+def _may_grow(box: TextBox, card: Card, template: Template) -> bool:
+    """Whether every box ``box`` may grow into (``grow_into``) is empty on ``card``."""
+    if not box.grow_into:
+        return False
+    for name in box.grow_into:
+        other = template.box(name)
+        if other is None:
+            continue
+        if (bool(card.tags) if name == "tags" else bool(box_text(other, card))):
+            return False
+    return True
+
+
 def arrange(card: Card, template: Template, book: FontBook) -> CardLayout:
     """Lay out every box of ``template`` for ``card``."""
     placed: dict[str, PlacedBox] = {}
@@ -264,7 +304,7 @@ def arrange(card: Card, template: Template, book: FontBook) -> CardLayout:
             continue
         text = box_text(box, card)
         lang = card.lang or detect_lang(text)
-        placed[box.name] = _text_box(box, text, lang, y, book)
+        placed[box.name] = _text_box(box, text, lang, y, book, _may_grow(box, card, template))
         shown.append(text)
     missing = book.missing("".join(shown))
     return CardLayout(template, card, tuple(placed.values()), tuple(missing))

@@ -25,7 +25,7 @@ from .resources import fonts_dir
 from .template import Template, TemplateRegistry
 
 # Bump when the same card and template would draw different pixels.
-RENDERER_VERSION = f"{__version__}+r4.{DEFLATE}"
+RENDERER_VERSION = f"{__version__}+r5.{DEFLATE}"
 FORMATS: dict[str, str] = dict(CONTENT_TYPES)
 
 

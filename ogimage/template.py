@@ -108,6 +108,11 @@ class TextBox:
     separator: str = " · "
     date_format: str = "%b %-d, %Y"
     chips: Chips | None = None
+    # May grow into the space of these boxes when all of them are empty on a card and the
+    # text would otherwise be truncated: up to grow_height px and grow_lines lines.
+    grow_into: tuple[str, ...] = ()
+    grow_height: int | None = None
+    grow_lines: int | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import TemplateError
+from .template_grow import check_growth, read_growth
 from .template import (ALIGNS, BOX_NAMES, FITS, RGBA, VALIGNS, WEIGHTS, Background, Chips, Gradient,
                        Logo, Shape, Template, TextBox, parse_colour)
 
@@ -45,7 +46,8 @@ GRADIENT_KEYS = ("colors", "angle")
 SHAPE_KEYS = ("x", "y", "width", "height", "radius", "color")
 LOGO_KEYS = ("path", "x", "y", "width", "height")
 BOX_KEYS = ("x", "y", "follows", "gap", "width", "height", "family", "weight", "color", "size",
-            "min_size", "max_size", "max_lines", "line_height", "align", "valign")
+            "min_size", "max_size", "max_lines", "line_height", "align", "valign",
+            "grow_into", "grow_height", "grow_lines")
 # Keys only some boxes have (what they mean: README "Templates").
 BOX_EXTRA_KEYS: dict[str, tuple[str, ...]] = {
     "site": ("default",),
@@ -225,6 +227,8 @@ def _text_box(name: str, r: _Reader, family: str, seen: Sequence[str], canvas: t
     x, width = r.int("x"), r.int("width", minimum=1)
     height = r.int("height", minimum=1) if r.has("height") else None
     _inside(r, f"{name} box", x, y, width, height, canvas)
+    max_lines = r.int("max_lines", d("max_lines"), minimum=1)
+    grow_into, grow_height, grow_lines = read_growth(r, name, height, max_lines)
     return TextBox(
         name=name, x=x, y=y, follows=follows, width=width, height=height,
         gap=r.int("gap", d("gap")),
@@ -233,7 +237,7 @@ def _text_box(name: str, r: _Reader, family: str, seen: Sequence[str], canvas: t
         color=r.colour("color", d("color")),
         min_size=min_size,
         max_size=max_size,
-        max_lines=r.int("max_lines", d("max_lines"), minimum=1),
+        max_lines=max_lines,
         line_height=r.number("line_height", d("line_height"), positive=True),
         align=r.str("align", d("align"), ALIGNS),
         valign=r.str("valign", d("valign"), VALIGNS),
@@ -241,6 +245,7 @@ def _text_box(name: str, r: _Reader, family: str, seen: Sequence[str], canvas: t
         separator=r.str("separator", d("separator")),
         date_format=r.str("date_format", d("date_format")),
         chips=_chips(r) if name == "tags" else None,
+        grow_into=grow_into, grow_height=grow_height, grow_lines=grow_lines,
     )
 
 
@@ -333,6 +338,7 @@ def read_template(path: Path, asset_roots: Sequence[Path] = ()) -> Template:
             boxes.append(_text_box(name, r.sub(name), family, [b.name for b in boxes], canvas))
     if not any(b.name == "title" for b in boxes):
         raise r.fail("title", "is required: every template shows the title ([title] table)")
+    check_growth(r, boxes, canvas)
     digest = hashlib.sha256(raw)
     for asset in sorted({p for p in (background.image, logo.path if logo else None) if p}):
         digest.update(asset.read_bytes())

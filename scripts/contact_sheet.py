@@ -39,6 +39,12 @@ CASES: list[tuple[str, str, str]] = [  # (template, title, what to look at)
     ("default", "தமிழ் மொழியில் நிரலாக்கம் கற்றுக்கொள்ளுங்கள்", "Tamil: tofu before"),
     ("default", "ሰላም ለዓለም፤ የአማርኛ ፊደል ታሪክ", "Ethiopic: tofu before"),
     ("plain", "👋" + "🏻" * 299, "one cluster wider than the box"),
+    ("plain", "『鬼滅の刃』『呪術廻戦』に続くヒット作は？（2026年版）、編集者が選ぶ10冊",
+     "』『 and ）、 half-width inside the line (chws from halt)"),
+    ("default", "What we learned rebuilding our image rendering pipeline in Rust and Python to serve "
+     "millions of Open Graph cards for a global audience", "no description: the title grows into its space"),
+    ("default", "ព័ត៌មានបច្ចេកវិទ្យាថ្មីៗសម្រាប់អ្នកអភិវឌ្ឍន៍កម្មវិធីនៅកម្ពុជា", "Khmer: breaks between dictionary words"),
+    ("default", "ຂ່າວເຕັກໂນໂລຊີໃໝ່ສຳລັບນັກພັດທະນາຊອບແວໃນລາວ", "Lao: breaks between dictionary words"),
 ]
 
 _RENDER = """

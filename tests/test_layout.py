@@ -173,6 +173,14 @@ def test_an_ellipsis_never_follows_an_article_a_preposition_or_a_conjunction(wid
     assert lay.truncated and lay.lines[-1].text.endswith(end)
 
 
+def test_an_ellipsis_never_follows_after_or_between():
+    text = "What changed in the renderer after the rewrite and between the two releases of the year"
+    for width in range(700, 1400, 50):
+        lay = fit(text, BoxSpec(width, 60, 60, 1), em_measure, "en")
+        if lay.truncated:
+            assert lay.lines[-1].text[:-1].split()[-1] not in ("after", "between", "the"), (width, lay.lines)
+
+
 def test_an_ellipsis_never_follows_an_opening_bracket():
     lay = fit("Notes on typography for every script (with examples) and more to say", BoxSpec(1100, 60, 60, 1),
               em_measure, "en")

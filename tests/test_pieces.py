@@ -78,7 +78,8 @@ def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
             canvas.paste(piece.mask, (piece.offset[0] + 60, piece.offset[1] + 220))
         return canvas
 
-    titles = sample_titles() + ["AVAW Typography Te LT r, f/ VA.", "「監督付き」？！ Ελληνικά Кириллица Vậy"]
+    titles = sample_titles() + ["AVAW Typography Te LT r, f/ VA.", "「監督付き」？！ Ελληνικά Кириллица Vậy",
+                                "（「入門」）、「実践」。」「続」"]  # chws: halt on marks in context
     compared = 0
     for title in titles:
         for run in book.runs_for(title, "Inter", weight, ""):
@@ -89,7 +90,8 @@ def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
                         continue
                     font = book.font(run.face, size)
                     glyphs = rendered._from_glyphs(font, run.face, size, run.lang, pens)
-                    whole = rendered._render(font, part, "ltr", run.lang, True)
+                    halt = book._planner._spacing.ranges(run.face, part, run.lang)
+                    whole = rendered._render(font, part, "ltr", run.lang, True, halt)
                     assert ImageChops.difference(on_canvas(glyphs), on_canvas(whole)).getbbox() is None, (part, size)
                     compared += 1
     assert compared > 500

@@ -48,9 +48,10 @@ def test_no_line_leaves_its_box(engine, template, name) -> None:
     card = engine.card({"title": HOSTILE[name]}, template)
     box = engine.layout(card)["boxes"]["title"]
     assert box["truncated"]
+    shift = 0.2 * box["font_size"] + 0.5  # ink alignment: the pen may start left of the box by a bearing
     for line in box["lines"]:
         assert line["width"] <= box["box"]["width"] + 0.5
-        assert box["box"]["x"] - 0.5 <= line["x"] and line["x"] + line["width"] <= box["box"]["x"] + box["box"]["width"] + 0.5
+        assert box["box"]["x"] - shift <= line["x"] and line["x"] + line["width"] <= box["box"]["x"] + box["box"]["width"] + 0.5
 
 
 @pytest.mark.parametrize("name", ["skin tones", "zwj family", "conjunct chain"])

@@ -55,9 +55,13 @@ _pieces: SizedCache[tuple, Piece] = SizedCache("pieces", CACHE_PIXELS, _pixels, 
 _glyphs: SizedCache[tuple, Piece] = SizedCache("glyphs", GLYPH_CACHE_PIXELS, _pixels, lru=False)
 
 
-def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, raqm: bool) -> Piece:
-    """Pillow renders ``text`` as one shaped string (raqm refusing it inks nothing)."""
-    kw = {"direction": direction, "language": lang or None} if raqm else {}
+def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, raqm: bool,
+            halt: tuple[int, ...] = ()) -> Piece:
+    """Pillow renders ``text`` as one shaped string (raqm refusing it inks nothing), with
+    ``halt`` on at the code point indices ``halt`` names (fonts/chws.py)."""
+    kw: dict = {"direction": direction, "language": lang or None} if raqm else {}
+    if raqm and halt:
+        kw["features"] = [f"halt[{i}]" for i in halt]
     try:
         core, offset = font.getmask2(text, "L", anchor="ls", **kw)
     except (RuntimeError, ValueError):  # raqm refused the string
@@ -128,16 +132,18 @@ def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
 
 def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: str,
                    direction: str, lang: str, raqm: bool,
-                   pens: Callable[[], list[tuple[str, int]] | None] | None = None) -> Piece:
+                   pens: Callable[[], list[tuple[str, int]] | None] | None = None,
+                   halt: tuple[int, ...] = ()) -> Piece:
     """The coverage of ``text`` shaped as one piece (cached). ``pens``, when given, shapes
     the piece into (character, pen) pairs, or None, for the glyph path (see the module
-    docstring). Never raises for odd text: a string raqm refuses inks nothing."""
-    key = (face, size, text, direction, lang)
+    docstring); ``halt``: indices shaped with the ``halt`` feature (the plan's, so pens
+    and raqm agree). Never raises for odd text: a string raqm refuses inks nothing."""
+    key = (face, size, text, direction, lang, halt)
     piece = _pieces.get(key)
     if piece is not None:
         return piece
     placed = pens() if pens is not None and raqm and direction == "ltr" else None
-    piece = _from_glyphs(font, face, size, lang, placed) if placed else _render(font, text, direction, lang, raqm)
+    piece = _from_glyphs(font, face, size, lang, placed) if placed else _render(font, text, direction, lang, raqm, halt)
     _pieces.put(key, piece)
     return piece
 

@@ -22,7 +22,8 @@ from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
 from .objects import FontObjects
 from .halt import HaltTrims
-from .plan import LinePlanner, RunPlan
+from .ink import InkEdges
+from .plan import LinePlanner, RunPlan, visual_order
 from .shaping import Shaper
 from .shaping import available as shaping_available
 from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
@@ -90,6 +91,8 @@ class FontBook:
         shaper = Shaper() if engine == "raqm" and shaping_available() else None
         self._planner = LinePlanner(self, shaper)
         self._halt = HaltTrims(shaper, self._runs_cached)
+        self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)),
+                             self._planner.run)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -326,6 +329,13 @@ class FontBook:
     def edge_trims(self, text: str, family: str, weight: str, lang: str, size: float) -> tuple[float, float]:
         """(left, right) px of blank half-em that JLREQ drops at a line's edges (fonts/halt.py)."""
         return self._halt.trims(text, family, weight, lang, size)
+
+    def ink_sides(self, text: str, family: str, weight: str, lang: str, size: float,
+                  base: int | None = None) -> tuple[float, float]:
+        """(left, right) px between ``text``'s advance box as one line and the ink of its
+        visual first and last glyph, as drawn (fonts/ink.py); 0 for emoji and spaces.
+        Includes any ``halt`` blank :meth:`edge_trims` drops."""
+        return self._ink.sides(text, family, weight, lang, size, base)
 
     def measurer(self, family: str, weight: str, lang: str) -> Callable[[str, float], float]:
         """``measure(text, size) -> px``: the advance of ``text`` as it will be drawn.

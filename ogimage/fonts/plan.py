@@ -26,6 +26,7 @@ from PIL import ImageFont
 
 from .. import budget
 from ..caches import SizedCache, text_cost
+from .chws import ContextualSpacing, harfbuzz_features, raqm_features
 from .faces import Face, Run
 from .pieces import split_pieces
 from .shaping import Shaper
@@ -49,11 +50,14 @@ MEASURES_BYTES = 4 << 20  # widths of candidate lines per (family, weight, langu
 class PiecePlan:
     """One piece of a run: its text (or emoji cluster), its advance in px, and, for the
     ``pieces`` kind, ``pens()``: (character, pen in 1/64 px) per glyph when the piece shapes
-    into its characters' own glyphs (so drawing may paste cached glyphs), else None."""
+    into its characters' own glyphs (so drawing may paste cached glyphs), else None;
+    ``halt``: indices of marks set half-width in context (fonts/chws.py), which drawing
+    shapes with the same feature ranges."""
 
     text: str
     advance: float
     pens: Callable[[], list[tuple[str, int]] | None] | None = field(default=None, compare=False)
+    halt: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +118,7 @@ class LinePlanner:
     def __init__(self, book: FontBook, shaper: Shaper | None) -> None:
         self._book = book
         self._shaper = shaper  # HarfBuzz directly when Pillow shapes with it too (raqm)
+        self._spacing = ContextualSpacing(shaper)  # 」「 and 。」 half-width (fonts/chws.py)
         self._plans: SizedCache[tuple, RunPlan] = SizedCache("plans", PLANS_BYTES, _plan_cost)
         self._advances: SizedCache[tuple, float] = SizedCache(
             "advances", ADVANCES_BYTES, lambda key, value: text_cost(*key)
@@ -141,9 +146,11 @@ class LinePlanner:
         cut = split_pieces(text, run.direction)
         if cut is None:
             width = self._shaped_length(face, size, text, run.direction, run.lang)
-            return RunPlan(run, WHOLE, (PiecePlan(text, width),), width)
+            halt = self._spacing.ranges(face, text, run.lang)
+            return RunPlan(run, WHOLE, (PiecePlan(text, width, None, halt),), width)
         pieces = tuple(
-            PiecePlan(p, self.piece_advance(face, size, p, run.lang), partial(self.nominal_pens, face, size, p, run.lang))
+            PiecePlan(p, self.piece_advance(face, size, p, run.lang), partial(self.nominal_pens, face, size, p, run.lang),
+                      self._spacing.ranges(face, p, run.lang))
             for p in cut
         )
         return RunPlan(run, PIECES, pieces, sum(p.advance for p in pieces))
@@ -202,20 +209,23 @@ class LinePlanner:
         if self._shaper is None:
             return None
         try:
-            return self._shaper.nominal_pens(face, size, text, lang)
+            features = harfbuzz_features(self._spacing.ranges(face, text, lang))
+            return self._shaper.nominal_pens(face, size, text, lang, features)
         except Exception:  # noqa: BLE001 - the caller renders the piece whole instead
             return None
 
     def _shaped_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
         if self._shaper is not None:
             try:
-                return self._shaper.advance(face, size, text, direction, lang)
+                features = harfbuzz_features(self._spacing.ranges(face, text, lang))
+                return self._shaper.advance(face, size, text, direction, lang, features)
             except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
                 log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", text, exc)
         font = self._book.font(face, size)
         if font.layout_engine == ImageFont.Layout.RAQM:
             try:
-                return font.getlength(text, direction=direction, language=lang or None)
+                halt = self._spacing.ranges(face, text, lang)
+                return font.getlength(text, direction=direction, language=lang or None, features=raqm_features(halt))
             except (RuntimeError, ValueError):  # raqm refuses some odd strings: measure plainly
                 log.debug("raqm could not lay out %r; measuring without shaping", text)
         return sum(_plain_length(font, c) for c in text)

@@ -61,7 +61,7 @@ class Shaper:
         return font
 
     def _shape(self, face: Face, size: float, text: str, direction: str, lang: str,
-               features: dict[str, bool] | None = None) -> Any:
+               features: dict[str, Any] | None = None) -> Any:
         buf = hb.Buffer()
         buf.add_str(text)
         buf.guess_segment_properties()
@@ -72,9 +72,10 @@ class Shaper:
         return buf
 
     def advance(self, face: Face, size: float, text: str, direction: str, lang: str,
-                features: dict[str, bool] | None = None) -> float:
+                features: dict[str, Any] | None = None) -> float:
         """The advance of ``text`` shaped in one run at ``size`` px (with OpenType ``features``
-        on or off, e.g. ``{"halt": True}``; the font's defaults otherwise)."""
+        on or off, e.g. ``{"halt": True}``, or on for code point ranges,
+        ``{"halt": [(3, 4, True)]}``; the font's defaults otherwise)."""
         positions = self._shape(face, size, text, direction, lang, features).glyph_positions
         return sum(p.x_advance for p in positions) / 64
 
@@ -90,12 +91,32 @@ class Shaper:
             return 0.0, 0.0
         return max(0, ext.x_bearing) / 64, max(0, advance - ext.x_bearing - ext.width) / 64
 
-    def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
+    def ink_sides(self, face: Face, size: float, text: str, direction: str, lang: str,
+                  features: dict[str, Any] | None = None) -> tuple[float, float]:
+        """(left, right) px between the advance box of ``text`` shaped as one run and the
+        ink of all its glyphs (HarfBuzz's glyph extents at their shaped positions, in visual
+        order); 0 on a side where ink reaches past the box, (0, 0) for a run with no ink."""
+        buf = self._shape(face, size, text, direction, lang, features)
+        font = self._font(face, size)
+        pen, lo, hi = 0, None, None
+        for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+            ext = font.get_glyph_extents(info.codepoint)
+            if ext is not None and ext.width > 0:
+                x0 = pen + pos.x_offset + ext.x_bearing
+                lo = x0 if lo is None else min(lo, x0)
+                hi = x0 + ext.width if hi is None else max(hi, x0 + ext.width)
+            pen += pos.x_advance
+        if lo is None or hi is None:
+            return 0.0, 0.0
+        return max(0, lo) / 64, max(0, pen - hi) / 64
+
+    def nominal_pens(self, face: Face, size: float, text: str, lang: str,
+                     features: dict[str, Any] | None = None) -> list[tuple[str, int]] | None:
         """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
         every glyph is its character's own (cmap) glyph, one per character and not moved
         vertically, so each can be drawn alone; None when shaping substituted, merged or
-        moved glyphs (ligatures, contextual forms, marks)."""
-        buf = self._shape(face, size, text, "ltr", lang)
+        moved glyphs (ligatures, contextual forms, marks). ``features`` as for :meth:`advance`."""
+        buf = self._shape(face, size, text, "ltr", lang, features)
         font = self._font(face, size)
         infos, positions = buf.glyph_infos, buf.glyph_positions
         if len(infos) != len(text):

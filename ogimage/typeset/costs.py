@@ -179,8 +179,6 @@ def break_cost(text: str, pos: int, mode: str, scores: dict[int, int] | None) ->
         if prev_token.lower() in _ARTICLES:
             return WEAK_PHRASE  # "… for a | global audience": an article stays with its noun
         return CJK_SPACE if mode != "latin" and any(_han(c) or _kana(c) for c in core[-2:] + b) else NORMAL
-    if "\u1000" <= a <= "\u109f" and "\u1000" <= b <= "\u109f":
-        return COMPOUND  # a Myanmar syllable boundary: no dictionary, so maybe inside a word
     if a.isdigit() and (_han(b) or _unit(_next_token(text, pos))):
         return BOUND  # 5000億, 95%, 3倍: a number and its unit
     if mode.startswith("zh") and b in _ZH_PARTICLES:

@@ -18,6 +18,8 @@ from .segment import graphemes, split_points
 # as a mistake; the cut moves back to the word before them.
 _NO_ELLIPSIS_AFTER = frozenset(
     "a an the of in on at to for with by from into onto over under about as and or nor but "
+    "after before behind between through during without within against across among around "
+    "toward towards upon beyond since until like near so "
     "vs vs. via per than le la les un une des du de der die das den dem ein eine el los las "
     "y o e et und".split())
 

@@ -4,7 +4,8 @@ Break opportunities follow a compact, table-driven subset of UAX #14 (spaces, hy
 slashes, ideographs, glue, mandatory breaks), tightened by JLREQ kinsoku (see kinsoku.py).
 Japanese and Chinese break only between BudouX phrases, Thai between BudouX words; a
 Latin word or a katakana run inside CJK text is never cut even if BudouX would.
-Korean breaks at spaces only (keep-all). Each unit carries the cost of a line break
+Korean breaks at spaces only (keep-all); Khmer, Lao and Myanmar between dictionary
+words (dictbreak.py). Each unit carries the cost of a line break
 after it (costs.py: a clause end is good, a phrase boundary fine, a break inside a
 compound, between a name and its number or before a Chinese particle bad), which the
 balancer weighs against evenness.
@@ -21,6 +22,7 @@ import regex
 from ..caches import SizedCache, text_cost
 from . import kinsoku as K
 from .costs import NORMAL, adjust_scores, break_cost, phrase_scores
+from .dictbreak import word_bounds
 from .lang import detect_lang
 from .script import HAN, HANGUL, KANA, KATAKANA, base_direction, graphemes, in_ranges
 
@@ -57,8 +59,9 @@ def _mode(lang: str) -> str:
 
 # ---------------------------------------------------------------- per-grapheme classes
 
-# Classes (UAX #14 names, reduced): break behaviour between two graphemes.
-BK, SP, ZW, GL, BA, ID, AL, TH = range(8)
+# Classes (UAX #14 names, reduced): break behaviour between two graphemes. SA: Khmer, Lao,
+# Myanmar (dictionary words, dictbreak.py).
+BK, SP, ZW, GL, BA, ID, AL, TH, SA = range(9)
 # Flags
 NS, NE, KATA, NUM, INN, DASH = 1, 2, 4, 8, 16, 32
 
@@ -88,6 +91,9 @@ def _classify(g: str) -> tuple[int, int]:
         cls = BA
     elif 0x0E00 <= cp <= 0x0E7F:
         cls = TH
+    elif 0x0E80 <= cp <= 0x0EFF or 0x1780 <= cp <= 0x17FF or 0x1000 <= cp <= 0x109F or 0x19E0 <= cp <= 0x19FF \
+            or 0xA9E0 <= cp <= 0xA9FF or 0xAA60 <= cp <= 0xAA7F:
+        cls = SA
     elif in_ranges(cp, *HANGUL):
         cls = AL
     elif (unicodedata.east_asian_width(c) in "WF" or _PICTO.match(c)
@@ -114,8 +120,9 @@ _ZH_CLASSIFIERS = frozenset("个個位种種件条條项項篇本次场場款家
 # ---------------------------------------------------------------- break opportunities
 
 def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
-            bounds: Collection[int] | None) -> list[int]:
-    """For each gap after grapheme i: 0 no break, 1 break allowed, 2 mandatory break."""
+            bounds: Collection[int] | None, words: Collection[int] = ()) -> list[int]:
+    """For each gap after grapheme i: 0 no break, 1 break allowed, 2 mandatory break.
+    ``words``: offsets between two dictionary words of a Khmer, Lao or Myanmar run."""
     n = len(gs)
     out = [0] * n
     dict_cls = TH if mode == "th" else (ID if mode != "latin" else -1)
@@ -146,6 +153,9 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
             continue
         if a_fl & NE:
             continue
+        if a_cls == SA and b_cls == SA:
+            out[i] = 1 if pos in words else 0
+            continue
         if dict_cls >= 0 and (a_cls == dict_cls or b_cls == dict_cls):
             if a_fl & b_fl & KATA:
                 continue
@@ -158,18 +168,7 @@ def _breaks(gs: list[str], classes: list[tuple[int, int]], mode: str,
             out[i] = 1
         elif a_cls == BA and not (b_fl & NUM) and mode in ("latin", "th"):
             out[i] = 1
-        elif _myanmar_syllable_start(gs[i], gs[i + 1]):
-            out[i] = 1
     return out
-
-
-def _myanmar_syllable_start(a: str, b: str) -> bool:
-    """Does a Myanmar syllable start at ``b`` (a consonant or independent vowel that is not
-    a coda: no asat or stacker in its cluster, no stacker ending ``a``)? Myanmar has no
-    spaces between words; with no dictionary, syllables are where it breaks."""
-    if not ("\u1000" <= a[-1] <= "\u109f" and ("\u1000" <= b[0] <= "\u1021" or "\u1023" <= b[0] <= "\u102a")):
-        return False
-    return a[-1] != "\u1039" and "\u103a" not in b and "\u1039" not in b
 
 
 def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
@@ -181,13 +180,15 @@ def _segments(text: str, lang: str | None) -> tuple[Segment, ...]:
     scores = None
     if mode != "latin" and any(c[0] == (TH if mode == "th" else ID) for c in classes):
         scores = adjust_scores(text, mode, phrase_scores(text, mode))
-    brk = _breaks(gs, classes, mode, None if scores is None else scores.keys())
+    words = word_bounds(text) if any(c[0] == SA for c in classes) else {}
+    brk = _breaks(gs, classes, mode, None if scores is None else scores.keys(), words)
     segs, start, pos = [], 0, 0
     for i, g in enumerate(gs):
         pos += len(g)
         if brk[i] or i == len(gs) - 1:
             hard = brk[i] == 2 or classes[i][0] == BK
-            cost = break_cost(text, pos, mode, scores) if pos < len(text) and not hard else 0.0
+            cost = (words[pos] if pos in words else break_cost(text, pos, mode, scores)) \
+                if pos < len(text) and not hard else 0.0
             segs.append(Segment(text[start:pos], hard, cost))
             start = pos
     return tuple(segs)

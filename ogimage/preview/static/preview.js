@@ -14,7 +14,8 @@ const SAMPLES = [
   ["he", "he עברית", "כותרות בעברית נכתבות מימין לשמאל"],
   ["th", "th ไทย", "ภาษาไทยตัดคำโดยไม่มีช่องว่างระหว่างคำ"],
   ["en", "very long", "A very long title that keeps going well past what any card can hold, so the fitting step " +
-    "shrinks it to the smallest size it allows and then cuts it with an ellipsis at a break point, never inside a word"],
+    "shrinks it to the smallest size it allows, lets it grow into the space of an empty description, and then " +
+    "still cuts it with an ellipsis at a break point, never inside a word and never after an article"],
   ["", "emoji", "Launch day 🚀 emoji drawn in colour 👩‍💻🇯🇵✨"],
 ];
 
