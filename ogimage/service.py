@@ -54,7 +54,7 @@ T = TypeVar("T")
 
 # URLs -> content keys remembered, bounded by their size: a URL may carry up to
 # 16 KiB of query (ignored parameters included), and its card holds the decoded text.
-RESOLVED_BYTES = 8 << 20
+RESOLVED_BYTES = 1 << 20
 _RESOLVED_OVERHEAD = 1024  # card, key, ETag and the entry itself, beyond the URL's text
 # What an entry costs in memory beyond its bytes (object headers, key, strings).
 _ENTRY_OVERHEAD = 512

@@ -152,7 +152,7 @@ def _offset_lut(start: int) -> tuple[int, ...]:
 
 
 # Quantised colour layers (emoji on palette cards): per layer an index image and a mask.
-LAYER_CACHE_BYTES = 4 << 20
+LAYER_CACHE_BYTES = 1 << 20
 
 
 def _layers_cost(key: tuple, found: tuple[tuple[int, ...], list[tuple[Image.Image, Image.Image]]]) -> int:

@@ -28,8 +28,8 @@ __all__ = ["Piece", "rendered_piece"]
 
 # Pixels of cached coverage (1 byte each: the caches' cost is bytes). 6 MiB holds ~1,500 Han characters at 64 px
 # or ~300 words; a worker's memory stays flat after that.
-CACHE_PIXELS = 6 << 20
-GLYPH_CACHE_PIXELS = 4 << 20  # single glyphs, from which new pieces are pasted
+CACHE_PIXELS = 2 << 20
+GLYPH_CACHE_PIXELS = 2 << 20  # single glyphs, from which new pieces are pasted
 
 
 @dataclass(frozen=True)

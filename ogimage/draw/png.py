@@ -52,7 +52,7 @@ TEMPLATE_SEGMENT_BYTES = 1 << 20
 # Compressed card bands by content: a site's brand line, a repeated title. Keyed by length,
 # Python's (per-process keyed) hash and Adler-32 of the scanlines: ~96 bits, so a wrong hit
 # is not a practical concern, and the key holds no copy of the data.
-_CARD_SEGMENT_BYTES = 2 << 20
+_CARD_SEGMENT_BYTES = 1 << 20
 _card_segments: SizedCache[tuple, tuple] = SizedCache(
     "bands", _CARD_SEGMENT_BYTES, lambda key, v: len(v[0]) + 64
 )

@@ -25,7 +25,7 @@ from .pieces import Piece, rendered_piece
 __all__ = ["LinePieces", "coverage", "line_pieces"]
 
 # Colour emoji images (RGBA, 4 bytes a pixel): ~50-200 KB each at title sizes.
-EMOJI_CACHE_BYTES = 8 << 20
+EMOJI_CACHE_BYTES = 2 << 20
 
 
 def _emoji_cost(key: tuple[Face, str, int], value: tuple[Image.Image, float, float] | None) -> int:

@@ -33,7 +33,7 @@ log = logging.getLogger("ogimage.fonts")
 
 # Bytes the itemised fallback runs per (text, family, weight, language) may hold
 # (estimated: see caches.text_cost): ~10,000 titles.
-RUNS_BYTES = 4 << 20
+RUNS_BYTES = 1 << 20
 
 
 def _runs_cost(key: tuple, runs: tuple[Run, ...]) -> int:

@@ -17,9 +17,11 @@ __all__ = ["FontObjects"]
 
 FONT_CACHE_SIZE = 256
 # Pillow font objects are bounded by their memory too: each holds a FreeType face and its
-# own mapping of the file, about the size of its share of the file once used (~3 MB for
-# one CJK face).
-FONT_CACHE_BYTES = 16 << 20
+# own mapping of the file, about the size of its share of the file once used (~3.7 MB for
+# one CJK face), and the drawing side keeps a basic-layout twin of it (draw/pieces.py), so
+# an object counts twice that. 24 MiB holds three CJK sizes with their twins; 16 MiB cost
+# first-seen cards ~0.3 ms more (reopened faces), 32 MiB ~6 MiB more RSS per worker.
+FONT_CACHE_BYTES = 24 << 20
 
 
 def face_cost(path: Path) -> int:
@@ -70,7 +72,8 @@ class FontObjects:
         """The estimated memory of one font object of ``face``."""
         cost = self._costs.get(face.path)
         if cost is None:
-            cost = self._costs[face.path] = face_cost(face.path)
+            # x2: the drawing side keeps a basic-layout twin of each object (draw/pieces.py)
+            cost = self._costs[face.path] = 2 * face_cost(face.path)
         return cost
 
     def get(self, face: Face, size: float) -> ImageFont.FreeTypeFont:

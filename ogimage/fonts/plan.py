@@ -41,9 +41,12 @@ log = logging.getLogger("ogimage.fonts")
 
 EMOJI, PIECES, WHOLE = "emoji", "pieces", "whole"
 # Bytes each cache may hold (estimated: caches.text_cost, checked against tracemalloc).
-PLANS_BYTES = 4 << 20  # run plans per (run, size): ~8,000 runs
-ADVANCES_BYTES = 6 << 20  # advances of pieces and emoji clusters: ~30,000 words at their sizes
-MEASURES_BYTES = 4 << 20  # widths of candidate lines per (family, weight, language, text, size)
+# A card the process has never seen reuses little of these (its own fields' runs and lines,
+# across the sizes tried; common words' advances): at a tenth of these sizes first-seen
+# cards cost the same (bench, 2,500 cards), so they are kept small.
+PLANS_BYTES = 1 << 20  # run plans per (run, size): ~2,000 runs
+ADVANCES_BYTES = 1 << 20  # advances of pieces and emoji clusters: ~5,000 words at their sizes
+MEASURES_BYTES = 1 << 20  # widths of candidate lines per (family, weight, language, text, size)
 
 
 @dataclass(frozen=True, slots=True)
