@@ -92,7 +92,7 @@ class FontBook:
         self._planner = LinePlanner(self, shaper)
         self._halt = HaltTrims(shaper, self._runs_cached)
         self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)),
-                             self._planner.run)
+                             self._planner.run, self.font)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
