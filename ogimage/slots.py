@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -20,25 +18,6 @@ from . import budget
 from .errors import OverloadedError, RenderTimeout
 
 T = TypeVar("T")
-
-
-# How much lower than the event loop a render thread is scheduled (Linux nice steps): when
-# renders keep every core busy, the loop thread still gets a core first, so cached answers
-# are not queued behind renders (issue 10, floods: with the HTTP edge's 1 ms GIL switch
-# interval, cached p99 under a 50-client cold flood 5.7-12.5 ms against 11.5-51 ms without
-# either; bench/reliability.py). Renders then get what the loop leaves, and floods are shed
-# with 503 + Retry-After sooner.
-RENDER_NICE = 5
-
-
-def _lower_priority() -> None:
-    """Render-pool initialiser: this thread runs ``RENDER_NICE`` steps below the rest of the
-    process (Linux: a thread's nice value is its own); elsewhere, or when not allowed, nothing."""
-    try:
-        me = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, me, os.getpriority(os.PRIO_PROCESS, me) + RENDER_NICE)
-    except (AttributeError, OSError):
-        pass
 
 
 class RenderSlots:
@@ -50,8 +29,7 @@ class RenderSlots:
         self.running = 0
         self.waiting = 0
         self._ewma = 0.05  # seconds a render takes, smoothed (for Retry-After)
-        self._pool = ThreadPoolExecutor(
-            max_workers=max_renders, thread_name_prefix="ogimage-render", initializer=_lower_priority)
+        self._pool = ThreadPoolExecutor(max_workers=max_renders, thread_name_prefix="ogimage-render")
         self._sem: asyncio.Semaphore | None = None
         self._sem_loop: asyncio.AbstractEventLoop | None = None
 

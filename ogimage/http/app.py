@@ -7,7 +7,6 @@ checks signatures, and sets HTTP headers.
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,8 +33,6 @@ log = logging.getLogger("ogimage.server")
 # Longest query string accepted: a 300-character CJK title and a 500-character
 # description percent-encoded are about 7 KiB.
 MAX_QUERY_BYTES = 16 * 1024
-# The interpreter's GIL switch interval in a serving process (Python's default is 5 ms).
-GIL_SWITCH_SECONDS = 0.001
 
 
 def create_app(
@@ -53,9 +50,6 @@ def create_app(
 
         service = build_service(settings, engine=engine)
     setup_logging(service.settings)
-    # A render thread holds the GIL while the event loop waits for it: hand it over every
-    # 1 ms rather than 5, so a cached answer waits at most ~1 ms per turn (see slots.RENDER_NICE).
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     service.templates()  # every template loads before the app exists: a broken one stops start-up
     app = FastAPI(
         title="ogimage",
