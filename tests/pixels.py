@@ -28,3 +28,18 @@ def ink_bbox(engine, card, image: Image.Image,
     if region is not None:
         base, rgb = base.crop(region), rgb.crop(region)
     return ImageChops.difference(rgb, base).getbbox()
+
+
+def title_line_inks(engine, card, inset: int = 0) -> tuple[dict, list[tuple[dict, tuple[int, int, int, int] | None]]]:
+    """(the title box of ``card``'s layout, [(layout line, ink box of that line's band in the
+    decoded PNG)]). ``inset`` px are left off the top and bottom of each band (so a tall
+    neighbour's ink does not count)."""
+    layout = engine.layout(card)
+    box = layout["boxes"]["title"]
+    image = decode(engine.render(card)).convert("RGB")
+    base = base_for(engine.template(card.template)).rgba.convert("RGB")
+    out = []
+    for line in box["lines"]:
+        band = (0, int(line["y"]) + inset, image.width, int(line["y"] + box["line_height"]) - inset)
+        out.append((line, ImageChops.difference(image.crop(band), base.crop(band)).getbbox()))
+    return box, out

@@ -8,11 +8,9 @@ and drawing (raqm) alike. Checked on the rule, on measured widths and on decoded
 from __future__ import annotations
 
 import pytest
-from PIL import ImageChops
 
-from ogimage.draw.canvas import base_for
 from ogimage.fonts.chws import halved_marks
-from tests.test_render import decode
+from pixels import title_line_inks
 
 
 @pytest.mark.parametrize(("text", "marks"), [
@@ -45,25 +43,12 @@ def test_stop_before_a_bracket_is_halved_only_where_the_face_leaves_room(engine)
     assert tc("終。」", 64) == pytest.approx(tc("終。", 64) + tc("」", 64), abs=0.5)
 
 
-def _line_inks(engine, card):
-    """(layout line, ink bbox of that line's band in the decoded PNG) for each title line."""
-    layout = engine.layout(card)
-    box = layout["boxes"]["title"]
-    image = decode(engine.render(card)).convert("RGB")
-    base = base_for(engine.template(card.template)).rgba.convert("RGB")
-    out = []
-    for line in box["lines"]:
-        band = (0, int(line["y"]), image.width, int(line["y"] + box["line_height"]))
-        out.append((line, ImageChops.difference(image.crop(band), base.crop(band)).getbbox()))
-    return out
-
-
 def test_drawn_ink_spans_the_measured_width(engine) -> None:
     """A line with two 」「 pairs: its ink ends where its measured width says, so
     measuring and drawing applied the same spacing (a difference would be 32 px a pair)."""
     title = "「入門」「実践」「応用」の三部作"
     card = engine.card({"title": title, "lang": "ja"}, "plain")
-    (line, ink), = _line_inks(engine, card)
+    (line, ink), = title_line_inks(engine, card)[1]
     measure = engine.fonts.measurer("Inter", "bold", "ja")
     # two pairs halved, and the opening bracket's blank half dropped at the line start
     assert line["text"] == title and line["width"] == pytest.approx(16 * 64 - 2 * 32 - 32, abs=0.5)

@@ -10,27 +10,13 @@ Checked on decoded PNGs.
 from __future__ import annotations
 
 import pytest
-from PIL import ImageChops
 
 from ogimage.cardlayout import INK_SHIFT_MAX_EM
-from ogimage.draw.canvas import base_for
-from tests.test_render import decode
+from pixels import title_line_inks
 
 LATIN = "How Immutable Linked Lists Help Build Fast Interpreters in Rust"
 CJK = "開発者のための大規模言語モデル推論の最適化と量子化の実践ガイド"
 BRACKET = "「監督付きファインチューニング」は終わるのか。推論モデルとプロセス報酬の最前線"
-
-
-def _line_inks(engine, card):
-    layout = engine.layout(card)
-    box = layout["boxes"]["title"]
-    image = decode(engine.render(card)).convert("RGB")
-    base = base_for(engine.template(card.template)).rgba.convert("RGB")
-    out = []
-    for line in box["lines"]:
-        band = (0, int(line["y"]) + 2, image.width, int(line["y"] + box["line_height"]) - 2)
-        out.append((line, ImageChops.difference(image.crop(band), base.crop(band)).getbbox()))
-    return box, out
 
 
 COMPLEX = ["अगली लड़ाई तर्क क्षमता की है: ट्रांसफ़ॉर्मर के बाद क्या आएगा और कौन जीतेगा",  # shaped whole
@@ -40,7 +26,7 @@ COMPLEX = ["अगली लड़ाई तर्क क्षमता की 
 @pytest.mark.parametrize("title", [LATIN, CJK, BRACKET, *COMPLEX])
 @pytest.mark.parametrize("template", ["plain", "default"])
 def test_every_left_aligned_line_starts_at_the_box_edge(engine, template, title) -> None:
-    box, inks = _line_inks(engine, engine.card({"title": title}, template))
+    box, inks = title_line_inks(engine, engine.card({"title": title}, template), inset=2)
     assert len(inks) >= 2
     for line, ink in inks:
         assert abs(ink[0] - box["box"]["x"]) <= 1, (line["text"], ink)
@@ -48,7 +34,7 @@ def test_every_left_aligned_line_starts_at_the_box_edge(engine, template, title)
 
 def test_the_bracket_line_was_the_hard_case(engine) -> None:
     """Without ink alignment the 「 line's ink started 9 px in (halt alone): the shift is real."""
-    box, inks = _line_inks(engine, engine.card({"title": BRACKET}, "plain"))
+    box, inks = title_line_inks(engine, engine.card({"title": BRACKET}, "plain"), inset=2)
     line = inks[0][0]
     assert line["text"].startswith("「")
     assert box["box"]["x"] - 32 - INK_SHIFT_MAX_EM * 64 <= line["x"] < box["box"]["x"] - 32 - 6
@@ -64,7 +50,7 @@ def test_a_right_aligned_line_ends_at_the_box_edge(tmp_path) -> None:
         text.replace('weight = "bold"\ncolor = "#f8fafc"', 'weight = "bold"\ncolor = "#f8fafc"\nalign = "right"', 1),
         encoding="utf-8")
     right = Engine(template_dirs=[tmp_path])
-    box, inks = _line_inks(right, right.card({"title": LATIN + " 字。"}, "right"))
+    box, inks = title_line_inks(right, right.card({"title": LATIN + " 字。"}, "right"), inset=2)
     edge = box["box"]["x"] + box["box"]["width"]
     for line, ink in inks:
         assert abs(ink[2] - edge) <= 1, (line["text"], ink)
@@ -87,7 +73,7 @@ def test_the_shift_is_bounded(engine) -> None:
                                    "المصدر المفتوح مقابل المصدر المغلق: جبهة جديدة في سباق الذكاء الاصطناعي"])
 def test_a_right_to_left_line_ends_at_the_right_edge_on_its_ink(engine, title) -> None:
     """Right to left, start = right: each line's rightmost ink is the box's right edge."""
-    box, inks = _line_inks(engine, engine.card({"title": title}, "plain"))
+    box, inks = title_line_inks(engine, engine.card({"title": title}, "plain"), inset=2)
     assert len(inks) >= 2
     edge = box["box"]["x"] + box["box"]["width"]
     for line, ink in inks:

@@ -16,7 +16,7 @@ from ogimage.engine import Engine
 from ogimage.errors import TemplateError
 from ogimage.resources import assets_dir
 from ogimage.template import load_template
-from tests.test_render import decode, ink_bbox
+from pixels import decode, ink_bbox
 
 LONG = ("What we learned rebuilding our image rendering pipeline in Rust and Python to serve "
         "millions of Open Graph cards for a global audience")
