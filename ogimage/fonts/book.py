@@ -21,6 +21,7 @@ from .faces import Face, Run, _Family
 from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
 from .objects import FontObjects
+from .residency import Residency
 from .halt import HaltTrims
 from .ink import InkEdges
 from .plan import LinePlanner, RunPlan, visual_order
@@ -82,6 +83,9 @@ class FontBook:
         self._digest: str | None = None
         self._coverage: dict[tuple[Path, int], Coverage] = {}
         self._objects = FontObjects()
+        # FreeType and HarfBuzz map the font files: their touched pages are released now and
+        # then (the page cache keeps them), so RSS measures the worker, not the files it read.
+        self.residency = Residency({f.path for f in self._all_faces()})
         self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
         self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
