@@ -75,6 +75,8 @@ def _text(data: Mapping[str, Any], name: str, limit: int, *, required: bool = Fa
         raw = str(raw)
     if not isinstance(raw, str):
         raise CardError(f"must be text, not {type(raw).__name__}", field=name)
+    if len(raw) > limit:  # the limit is the parameter's, as given (OpenAPI maxLength), and after
+        raise CardError(f"is {len(raw)} characters long; at most {limit} are allowed", field=name)
     text = normalise_text(raw)
     if required and not text:
         raise CardError("must not be empty", field=name)

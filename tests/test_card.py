@@ -85,3 +85,14 @@ def test_canonical_is_stable_for_equal_content() -> None:
     a = Card.from_mapping({"title": " Hello  world ", "tags": "x,y"})
     b = Card.from_mapping({"title": "Hello world", "tags": ["x", "y"]})
     assert a.canonical() == b.canonical()
+
+
+def test_the_length_limit_is_the_parameters_as_given_not_what_normalising_leaves() -> None:
+    """OpenAPI says maxLength 300 of the title as sent: a longer one is refused even when
+    dropping its control characters or folding its spaces would bring it under (schemathesis
+    found ``¹-`` and 300 × U+0018 answered 200)."""
+    assert len(Card.from_mapping({"title": "x" * 300}).title) == 300
+    for title in ("\u00b9-" + "\x18" * 300, "a" + " " * 300 + "b"):
+        with pytest.raises(CardError) as info:
+            Card.from_mapping({"title": title})
+        assert info.value.field == "title" and "at most 300" in info.value.reason
