@@ -114,18 +114,22 @@ def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
             placed.append((glyph.mask, ((pen + 32) >> 6) + glyph.offset[0], glyph.offset[1]))
     if not placed:
         return Piece(None, (0, 0))
+    if len(placed) == 1:  # one inked glyph (a Han character): the piece is its mask, nothing to copy
+        m, x, y = placed[0]
+        return Piece(m, (x, y))
     x0 = min(x for _, x, _ in placed)
     y0 = min(y for _, _, y in placed)
     x1 = max(x + m.width for m, x, _ in placed)
     y1 = max(y + m.height for m, _, y in placed)
     mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    core = mask.im  # Pillow's core paste: same pixels, without Image.paste's checks (a few µs a glyph)
     previous = None
     for m, x, y in placed:
         box = (x - x0, y - y0, x - x0 + m.width, y - y0 + m.height)
         if previous is not None and box[0] < previous:  # touches the glyph before: keep the maximum
-            mask.paste(ImageChops.lighter(mask.crop(box), m), box[:2])
+            core.paste(ImageChops.lighter(mask.crop(box), m).im, box)
         else:
-            mask.paste(m, box[:2])
+            core.paste(m.im, box)
         previous = max(previous or 0, box[2])
     return Piece(mask, (x0, y0))
 
