@@ -74,7 +74,7 @@ def bidi_levels(text: str, base: int | None = None) -> tuple[list[int], int]:
 
     if base is None:
         base = auto_base(text)
-    if base == 0 and not any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text):
+    if base == 0 and (text.isascii() or not any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text)):
         return [0] * len(text), 0
     try:
         dump = bidi.get_display(text, base_dir="R" if base else "L", debug=True)
