@@ -64,7 +64,7 @@ _card_segments: SizedCache[tuple, tuple] = SizedCache(
 
 
 def _chunk(tag: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(tag)))
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", _crc32(data, _crc32(tag)))
 
 
 def adler32_combine(adler1: int, adler2: int, len2: int) -> int:
