@@ -90,13 +90,11 @@ def _scanlines(raw: bytes, stride: int, row0: int, row1: int) -> bytes:
 
 def _filtered_rows(image: Image.Image, row0: int, row1: int, bits: int) -> bytes:
     """Rows ``row0:row1`` of ``image`` as PNG scanlines with filter 0, made by Pillow: the
-    rows pasted one byte to the right into a zeroed image (at 4 bits, two pixels), whose
-    packed bytes then start each row with the filter byte (half the time of joining rows)."""
-    width = image.width
+    rows cropped from one byte left of the image (at 4 bits, two pixels), which Pillow
+    fills with index 0, so each packed row starts with the filter byte (half the time of
+    joining rows)."""
     lead = 2 if bits == 4 else 1
-    rows = Image.new("P", (width + lead, row1 - row0), 0)
-    rows.paste(image.crop((0, row0, width, row1)), (lead, 0))
-    return _packed(rows, bits)
+    return _packed(image.crop((-lead, row0, image.width, row1)), bits)
 
 
 def _deflate_segment(data: bytes, level: int) -> bytes:
