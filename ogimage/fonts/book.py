@@ -202,10 +202,11 @@ class FontBook:
         return found
 
     def _cjk_like(self) -> _Family | None:
-        for fam in self._families.values():
-            if fam.by_language:
-                return fam
-        return None
+        """The first family with a face per language (read once: families are fixed after loading)."""
+        found = self.__dict__.get("_cjk_family", _UNSEEN)
+        if found is _UNSEEN:
+            found = self._cjk_family = next((fam for fam in self._families.values() if fam.by_language), None)
+        return found
 
     def _all_faces(self) -> list[Face]:
         """Every face of every family, once per font file and index."""

@@ -35,6 +35,8 @@ HANGUL_SCRIPT = regex.compile(r"\p{Hangul}")
 
 def graphemes(text: str) -> list[str]:
     """``text`` split into extended grapheme clusters."""
+    if text.isascii() and "\r" not in text:  # each ASCII character is a cluster, but CR LF
+        return list(text)
     return GRAPHEME.findall(text)
 
 
