@@ -162,12 +162,16 @@ def _bands(height: int, dirty: list[tuple[int, int]] | None, raw: bytes | None, 
         step = BAND_ROWS * stride
         flags = [raw[i : i + step] == base[i : i + step] for i in range(0, height * stride, step)]
     runs: list[list] = []
-    for band, clean in enumerate(flags):
-        row0, row1 = band * BAND_ROWS, min(height, (band + 1) * BAND_ROWS)
+    row0 = 0
+    for clean in flags:
+        row1 = row0 + BAND_ROWS
         if runs and runs[-1][0] == clean:
             runs[-1][2] = row1
         else:
             runs.append([clean, row0, row1])
+        row0 = row1
+    if runs:
+        runs[-1][2] = min(runs[-1][2], height)  # the last band may be short
     return runs
 
 
