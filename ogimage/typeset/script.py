@@ -42,7 +42,10 @@ def graphemes(text: str) -> list[str]:
 
 def in_ranges(cp: int, *ranges: tuple[int, int]) -> bool:
     """Whether code point ``cp`` lies in one of these inclusive ranges."""
-    return any(lo <= cp <= hi for lo, hi in ranges)
+    for lo, hi in ranges:  # a plain loop: called per character by detection and segmenting
+        if lo <= cp <= hi:
+            return True
+    return False
 
 
 def char_class(ranges: tuple[tuple[int, int], ...]) -> str:
