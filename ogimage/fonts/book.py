@@ -90,6 +90,7 @@ class FontBook:
         self.residency = Residency({f.path for f in self._all_faces()})
         self._chains: dict[tuple[str, str, str, str], tuple[tuple[Face, ...], dict[str, Face | None]]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
+        self._cjk_unnamed: dict[str, bool] = {}  # language tag -> names no face of the CJK-like family
         self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
         self._runs_cache: SizedCache[tuple, tuple[Run, ...]] = SizedCache("runs", RUNS_BYTES, _runs_cost)
         engine = self.layout_engine()
@@ -173,8 +174,9 @@ class FontBook:
         """The language a run in ``face`` is shaped with (raqm ``language=``)."""
         fam = self._families[face.family]
         faces = fam.weights[face.weight]
-        if "" not in faces:  # a face per language: the face's own language
-            return next(k for k, f in faces.items() if f == face)
+        if "" not in faces:  # a face per language: the face's own language (the same object, as a rule)
+            return next((k for k, f in faces.items() if f is face), None) or \
+                next(k for k, f in faces.items() if f == face)
         tag = normalise_tag(lang)
         if not fam.langs:
             return tag or fam.lang
@@ -190,8 +192,7 @@ class FontBook:
         """The chain (:meth:`_chain`) and its memo of cluster -> face, found by the chain's
         key (hashing the chain itself, twenty faces, cost more than itemising a word)."""
         hint = ""
-        cjk = self._cjk_like()
-        if cjk is not None and self._lang_key(cjk, lang) is None:
+        if self._names_no_cjk_face(lang):
             hint = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else ""
         key = (family, weight, lang, hint)
         found = self._chains.get(key)
@@ -200,6 +201,18 @@ class FontBook:
             chain = tuple(dict.fromkeys(self._face(self.family(n), weight, lang, hint) for n in names))
             found = self._chains[key] = (chain, self._cluster_face.setdefault(chain, {}))
         return found
+
+    def _names_no_cjk_face(self, lang: str) -> bool:
+        """Whether a CJK-like family exists and ``lang`` names none of its faces (then the
+        text's kana or hangul choose one); remembered per tag (at most 1,024 at a time)."""
+        known = self._cjk_unnamed.get(lang)
+        if known is None:
+            cjk = self._cjk_like()
+            known = cjk is not None and self._lang_key(cjk, lang) is None
+            if len(self._cjk_unnamed) >= 1024:
+                self._cjk_unnamed.clear()
+            self._cjk_unnamed[lang] = known
+        return known
 
     def _cjk_like(self) -> _Family | None:
         """The first family with a face per language (read once: families are fixed after loading)."""
