@@ -23,6 +23,7 @@ from PIL import Image, ImageChops, ImageFont
 
 from ..caches import SizedCache
 from ..fonts import Face
+from ..fonts.objects import basic_twin
 
 __all__ = ["Piece", "rendered_piece"]
 
@@ -88,21 +89,7 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return Piece(mask, (int(offset[0]), int(offset[1])))
 
 
-def _basic(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
-    """The same face and size with Pillow's basic layout (no raqm), made once per font object.
-
-    A glyph on the glyph path is its character's own cmap glyph (``Shaper.nominal_pens``
-    checked it), which is exactly what basic layout draws for one character: the same
-    bitmap at the same offset as raqm (checked over ~40,000 CJK, kana, Hangul and Latin
-    glyphs, and by a test), without raqm's per-call shaping (~0.1 ms of the ~0.2 ms a
-    glyph costs)."""
-    if font.layout_engine == ImageFont.Layout.BASIC:
-        return font
-    basic = getattr(font, "_ogimage_basic", None)
-    if basic is None:
-        basic = font.font_variant(layout_engine=ImageFont.Layout.BASIC)
-        font._ogimage_basic = basic  # type: ignore[attr-defined]  # dies with its font object
-    return basic
+_basic = basic_twin  # (fonts/objects.py; ink edges measure with it too)
 
 
 def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
