@@ -9,6 +9,10 @@ peers' ``first_seen_takumi.mjs`` runs on the same files, interleaved A B B A so 
 cancels, and the section reports the ratios the issue's targets are written in.
 
     python bench/first_seen.py [--mode words,wide] [--n 300] [--sets 3] [--seed 1] [--peers-work DIR]
+                               [--baseline DIR]
+
+``--baseline DIR`` also runs another checkout of ogimage (e.g. a worktree of ``main``) the same
+way, interleaved with the others (its row is ``ogimage@NAME``), for a before/after in one run.
 """
 
 from __future__ import annotations
@@ -74,8 +78,10 @@ def takumi_ready(work: Path) -> bool:
             and (work / "node_modules" / "@takumi-rs" / "core").exists())
 
 
-def measure(mode: str, n: int, sets: int, seed: int, work: Path, template: str = "plain") -> dict:
-    """Per-card lists for ogimage (and takumi when installed) over ``sets`` sets, A B B A."""
+def measure(mode: str, n: int, sets: int, seed: int, work: Path, template: str = "plain",
+            baseline: Path | None = None) -> dict:
+    """Per-card lists for ogimage (and takumi when installed, and a ``baseline`` checkout when
+    given) over ``sets`` sets, the order reversed every other set."""
     rows: dict[str, dict[str, list[float]]] = {}
     with_takumi = takumi_ready(work)
     with tempfile.TemporaryDirectory(prefix="first-seen-") as tmp:
@@ -88,10 +94,16 @@ def measure(mode: str, n: int, sets: int, seed: int, work: Path, template: str =
             o = [sys.executable, __file__, "--child", str(warm), str(new), str(Path(tmp, f"o_{s}.json")), template]
             t = ["node", "first_seen_takumi.mjs", str(warm), str(new), str(Path(tmp, f"t_{s}.json"))]
             runs = [(o, None, "o"), (t, work, "t")] if with_takumi else [(o, None, "o")]
+            if baseline is not None:
+                b = [sys.executable, str(baseline / "bench" / "first_seen.py"), "--child", str(warm), str(new),
+                     str(Path(tmp, f"b_{s}.json")), template]
+                runs.insert(1, (b, None, "b"))
             for cmd, cwd, tag in (runs if i % 2 else runs[::-1]):
-                subprocess.run(cmd, cwd=cwd, env=clean_env(), check=True, timeout=900, capture_output=True)
+                env = clean_env({"PYTHONPATH": str(baseline)} if tag == "b" and baseline is not None else None)
+                subprocess.run(cmd, cwd=cwd, env=env, check=True, timeout=900, capture_output=True)
                 d = json.loads(Path(tmp, f"{tag}_{s}.json").read_text())
-                r = rows.setdefault(d["peer"], {"wall": [], "cpu": [], "bytes": []})
+                peer = f"ogimage@{baseline.name}" if tag == "b" and baseline is not None else d["peer"]
+                r = rows.setdefault(peer, {"wall": [], "cpu": [], "bytes": []})
                 for k in r:
                     r[k] += d[k]
     return rows
@@ -104,12 +116,12 @@ def summarise(rows: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, fl
 
 
 def section(modes: tuple[str, ...] = ("words", "wide"), n: int = 300, sets: int = 3, seed: int = 1,
-            work: Path = PEERS_WORK) -> Section:
+            work: Path = PEERS_WORK, baseline: Path | None = None) -> Section:
     """Both vocabularies; ratios against takumi when it is installed in ``work``."""
     data: dict[str, dict] = {}
     out_rows, checks = [], []
     for mode in modes:
-        s = summarise(measure(mode, n, sets, seed, work))
+        s = summarise(measure(mode, n, sets, seed, work, baseline=baseline))
         data[mode] = s
         o, t = s["ogimage"], s.get("takumi")
         for peer, v in s.items():
@@ -117,8 +129,12 @@ def section(modes: tuple[str, ...] = ("words", "wide"), n: int = 300, sets: int 
                              f"{v['bytes']:,.0f}"])
         if t:
             rm, rp, rb = ratio(o["median"], t["median"]), ratio(o["p95"], t["p95"]), ratio(o["bytes"], t["bytes"])
-            out_rows.append([mode, "**ratio**", "", fmt(rm, 2), fmt(rp, 2),
-                             fmt(ratio(o["cpu_median"], t["cpu_median"]), 2), fmt(rb, 2)])
+            for peer, v in s.items():
+                if peer.startswith("ogimage"):
+                    out_rows.append([mode, "**ratio**" if peer == "ogimage" else f"ratio ({peer})", "",
+                                     fmt(ratio(v["median"], t["median"]), 2), fmt(ratio(v["p95"], t["p95"]), 2),
+                                     fmt(ratio(v["cpu_median"], t["cpu_median"]), 2),
+                                     fmt(ratio(v["bytes"], t["bytes"]), 2)])
             tm, tp = TARGETS[mode]
             checks += [Check(f"first-seen {mode}: median vs takumi", rm, "×", f"≤ {tm}", rm <= tm),
                        Check(f"first-seen {mode}: p95 vs takumi", rp, "×", f"≤ {tp}", rp <= tp),
@@ -146,8 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sets", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--peers-work", type=Path, default=PEERS_WORK)
+    ap.add_argument("--baseline", type=Path, help="another ogimage checkout to run beside (before/after)")
     args = ap.parse_args(argv)
-    print(section(tuple(args.mode.split(",")), args.n, args.sets, args.seed, args.peers_work).markdown())
+    baseline = args.baseline.resolve() if args.baseline else None
+    print(section(tuple(args.mode.split(",")), args.n, args.sets, args.seed, args.peers_work, baseline).markdown())
     return 0
 
 

@@ -35,6 +35,9 @@ _BIDI_CONTROLS = dict.fromkeys(
     [*range(0x202A, 0x202F), *range(0x2066, 0x206A)], None
 )
 _SPACES = re.compile(r"\s+")
+# The control characters (Cc, a set Unicode keeps fixed below U+00A0) that are not white space.
+_CONTROLS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0xA0)
+                                     if unicodedata.category(chr(c)) == "Cc" and not chr(c).isspace()) + "]")
 _IDEOGRAPHIC_SPACE = "\u3000"
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,4}$")
 _TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -49,10 +52,7 @@ def normalise_text(value: str) -> str:
     """
     text = unicodedata.normalize("NFC", value).translate(_BIDI_CONTROLS)
     # Control characters (Cc) other than white space go; white space folds to one space.
-    text = "".join(
-        ch if not (unicodedata.category(ch) == "Cc" and not ch.isspace()) else ""
-        for ch in text
-    )
+    text = _CONTROLS.sub("", text)
     fold = lambda m: _IDEOGRAPHIC_SPACE if _IDEOGRAPHIC_SPACE in m.group() else " "
     return _SPACES.sub(fold, text).strip()
 

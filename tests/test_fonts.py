@@ -269,6 +269,21 @@ def test_bidi_levels_from_python_bidi(monkeypatch):
     uni.bidi_levels("שלום Hello")
 
 
+def test_every_right_to_left_code_point_is_in_the_blocks_the_fast_path_looks_for():
+    """bidi_levels skips its per-character look-up when MAYBE_RTL finds nothing: that must
+    never miss a code point of a right-to-left bidi class (checked against unicodedata)."""
+    import sys
+    import unicodedata
+
+    from ogimage.fonts import unicode as uni
+
+    missed = [hex(cp) for cp in range(sys.maxunicode + 1)
+              if unicodedata.bidirectional(chr(cp)) in uni.RTL_CLASSES and not uni.MAYBE_RTL.match(chr(cp))]
+    assert not missed
+    assert uni.bidi_levels("中文 한국어 日本語")[0] == [0] * 10
+    assert uni.bidi_levels("中文 שלום")[0][-4:] == [1, 1, 1, 1]
+
+
 def test_zero_size_measures_zero(book):
     assert book.measurer("Inter", "regular", "en")("Hello", 0) == 0
 

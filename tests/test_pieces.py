@@ -79,7 +79,9 @@ def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
         return canvas
 
     titles = sample_titles() + ["AVAW Typography Te LT r, f/ VA.", "「監督付き」？！ Ελληνικά Кириллица Vậy",
-                                "（「入門」）、「実践」。」「続」"]  # chws: halt on marks in context
+                                "（「入門」）、「実践」。」「続」",  # chws: halt on marks in context
+                                # the Korean face's locl space (a blank glyph for a blank one)
+                                "인공지능 추천 기록와 컴파일러 정리 어떻게 왜 오픈소스 아키텍처 "]
     compared = 0
     for title in titles:
         for run in book.runs_for(title, "Inter", weight, ""):

@@ -75,7 +75,7 @@ class Base:
             # Every 4th pixel each way is plenty for an average, and 16x cheaper to count.
             sample = self.indexed.resize((max(1, (x1 - x0) // 4), max(1, (y1 - y0) // 4)),
                                          Image.Resampling.NEAREST, box=(x0, y0, x1, y1))
-            counts = [(i, n) for i, n in enumerate(sample.histogram()) if n]
+            counts = [(i, n) for i, n in enumerate(sample.histogram()[: self.colours]) if n]  # the base's entries
             total = sum(n for _, n in counts)
             pal = self.palette
             mean = tuple(round(sum(n * pal[3 * i + c] for i, n in counts) / total) for c in range(3))

@@ -109,14 +109,13 @@ def _compose_palette(base: Base, paints: list[Paint],
             flat = None  # what is under it now is an earlier paint, not the flat base
         start = len(palette) // 3
         palette.extend(_ramp(paint.color, under, levels))
+        # Pillow's core paste copies the raw indices of the L image (no palette, no conversion)
         if flat is not None:  # uncovered pixels keep the flat base's index: no mask needed
             indices = _lookup(paint.mask, (flat, *_ramp_lut(start, levels)[1:]))
-            indices.putpalette(palette)
-            image.paste(indices, paint.origin)
+            image.im.paste(indices.im, paint.box)
         else:
             indices = _lookup(paint.mask, _ramp_lut(start, levels))
-            indices.putpalette(palette)  # makes it a P image with these raw indices
-            image.paste(indices, paint.origin, _lookup(paint.mask, _INKED))
+            image.im.paste(indices.im, paint.box, _lookup(paint.mask, _INKED).im)
         painted.append(paint.box)
     unders = [base.mean_colour((x, y, x + layer.width, y + layer.height)) for layer, (x, y) in colour_layers]
     if share >= MIN_EMOJI_COLOURS:  # each glyph its own palette share (cached per glyph)

@@ -23,13 +23,16 @@ from PIL import Image, ImageChops, ImageFont
 
 from ..caches import SizedCache
 from ..fonts import Face
+from ..fonts.objects import basic_twin
 
 __all__ = ["Piece", "rendered_piece"]
 
-# Pixels of cached coverage (1 byte each: the caches' cost is bytes). 6 MiB holds ~1,500 Han characters at 64 px
-# or ~300 words; a worker's memory stays flat after that.
-CACHE_PIXELS = 2 << 20
-GLYPH_CACHE_PIXELS = 2 << 20  # single glyphs, from which new pieces are pasted
+# Pixels of cached coverage (1 byte each: the caches' cost is bytes); a worker's memory stays
+# flat after they fill. A piece of one glyph (a Han character) refers to the glyph cache's
+# mask and costs only its entry, so the pieces' pixels are words; a glyph evicted is
+# rasterised again (~50 µs).
+CACHE_PIXELS = 1 << 20  # ~50 words at 64 px: a word evicted is pasted again from its glyphs (~15 µs)
+GLYPH_CACHE_PIXELS = 3 << 20  # ~800 Han characters at 64 px, from which new pieces are pasted
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,25 @@ class Piece:
         return 1 if self.mask is None else max(1, self.mask.width * self.mask.height)
 
 
-def _pixels(key: tuple, piece: Piece) -> int:
-    return piece.pixels
+@dataclass(frozen=True)
+class _GlyphAt:
+    """A cached piece that is one inked glyph of the glyph cache at ``dx`` px from the pen
+    (a Han character): its pixels are the glyph cache's, counted there, not twice."""
+
+    char: str
+    dx: int
+
+
+_GLYPH_AT_COST = 200  # the entry itself (caches.ENTRY_OVERHEAD): no pixels of its own
+
+
+def _pixels(key: tuple, piece: Piece | _GlyphAt) -> int:
+    return _GLYPH_AT_COST if type(piece) is _GlyphAt else piece.pixels  # type: ignore[union-attr]
 
 
 # First in, first out: a read is one dict lookup (~20 a card); a hot entry evicted by age
 # is simply rendered again.
-_pieces: SizedCache[tuple, Piece] = SizedCache("pieces", CACHE_PIXELS, _pixels, lru=False)
+_pieces: SizedCache[tuple, Piece | _GlyphAt] = SizedCache("pieces", CACHE_PIXELS, _pixels, lru=False)
 _glyphs: SizedCache[tuple, Piece] = SizedCache("glyphs", GLYPH_CACHE_PIXELS, _pixels, lru=False)
 
 
@@ -74,21 +89,7 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return Piece(mask, (int(offset[0]), int(offset[1])))
 
 
-def _basic(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
-    """The same face and size with Pillow's basic layout (no raqm), made once per font object.
-
-    A glyph on the glyph path is its character's own cmap glyph (``Shaper.nominal_pens``
-    checked it), which is exactly what basic layout draws for one character: the same
-    bitmap at the same offset as raqm (checked over ~40,000 CJK, kana, Hangul and Latin
-    glyphs, and by a test), without raqm's per-call shaping (~0.1 ms of the ~0.2 ms a
-    glyph costs)."""
-    if font.layout_engine == ImageFont.Layout.BASIC:
-        return font
-    basic = getattr(font, "_ogimage_basic", None)
-    if basic is None:
-        basic = font.font_variant(layout_engine=ImageFont.Layout.BASIC)
-        font._ogimage_basic = basic  # type: ignore[attr-defined]  # dies with its font object
-    return basic
+_basic = basic_twin  # (fonts/objects.py; ink edges measure with it too)
 
 
 def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
@@ -103,31 +104,47 @@ def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang:
     return glyph
 
 
-def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
-                 pens: list[tuple[str, int]]) -> Piece:
-    """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
-    Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
+def _placed_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
+                   pens: list[tuple[str, int]]) -> list[tuple[Image.Image, int, int, str, int]]:
+    """The inked glyphs of a piece: (mask, left, top, character, pen in whole px)."""
     placed = []
     for char, pen in pens:
         glyph = _glyph(font, face, size, char, lang)
         if glyph.mask is not None:
-            placed.append((glyph.mask, ((pen + 32) >> 6) + glyph.offset[0], glyph.offset[1]))
+            px = (pen + 32) >> 6  # rounded the way Pillow rounds a glyph's pen
+            placed.append((glyph.mask, px + glyph.offset[0], glyph.offset[1], char, px))
+    return placed
+
+
+def _pasted(placed: list[tuple[Image.Image, int, int, str, int]]) -> Piece:
+    """One mask holding the placed glyphs; overlapping edges keep the darker coverage, as Pillow's do."""
     if not placed:
         return Piece(None, (0, 0))
-    x0 = min(x for _, x, _ in placed)
-    y0 = min(y for _, _, y in placed)
-    x1 = max(x + m.width for m, x, _ in placed)
-    y1 = max(y + m.height for m, _, y in placed)
+    if len(placed) == 1:  # one inked glyph: the piece is its mask, nothing to copy
+        m, x, y, _, _ = placed[0]
+        return Piece(m, (x, y))
+    x0 = min(p[1] for p in placed)
+    y0 = min(p[2] for p in placed)
+    x1 = max(p[1] + p[0].width for p in placed)
+    y1 = max(p[2] + p[0].height for p in placed)
     mask = Image.new("L", (x1 - x0, y1 - y0), 0)
+    core = mask.im  # Pillow's core paste: same pixels, without Image.paste's checks (a few µs a glyph)
     previous = None
-    for m, x, y in placed:
+    for m, x, y, _, _ in placed:
         box = (x - x0, y - y0, x - x0 + m.width, y - y0 + m.height)
         if previous is not None and box[0] < previous:  # touches the glyph before: keep the maximum
-            mask.paste(ImageChops.lighter(mask.crop(box), m), box[:2])
+            core.paste(ImageChops.lighter(mask.crop(box), m).im, box)
         else:
-            mask.paste(m, box[:2])
+            core.paste(m.im, box)
         previous = max(previous or 0, box[2])
     return Piece(mask, (x0, y0))
+
+
+def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
+                 pens: list[tuple[str, int]]) -> Piece:
+    """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
+    Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
+    return _pasted(_placed_glyphs(font, face, size, lang, pens))
 
 
 def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: str,
@@ -137,13 +154,24 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
     """The coverage of ``text`` shaped as one piece (cached). ``pens``, when given, shapes
     the piece into (character, pen) pairs, or None, for the glyph path (see the module
     docstring); ``halt``: indices shaped with the ``halt`` feature (the plan's, so pens
-    and raqm agree). Never raises for odd text: a string raqm refuses inks nothing."""
+    and raqm agree). Never raises for odd text: a string raqm refuses inks nothing.
+
+    A piece of one inked glyph is kept as a reference to the glyph cache's mask (no pixels
+    twice); should that glyph have been evicted, it is rasterised again."""
     key = (face, size, text, direction, lang, halt)
-    piece = _pieces.get(key)
-    if piece is not None:
-        return piece
+    found = _pieces.get(key)
+    if found is not None:
+        if type(found) is _GlyphAt:
+            glyph = _glyph(font, face, size, found.char, lang)
+            return glyph if glyph.mask is None else Piece(glyph.mask, (found.dx + glyph.offset[0], glyph.offset[1]))
+        return found
     placed = pens() if pens is not None and raqm and direction == "ltr" else None
-    piece = _from_glyphs(font, face, size, lang, placed) if placed else _render(font, text, direction, lang, raqm, halt)
+    if placed:
+        glyphs = _placed_glyphs(font, face, size, lang, placed)
+        piece = _pasted(glyphs)
+        _pieces.put(key, _GlyphAt(glyphs[0][3], glyphs[0][4]) if len(glyphs) == 1 else piece)
+        return piece
+    piece = _render(font, text, direction, lang, raqm, halt)
     _pieces.put(key, piece)
     return piece
 

@@ -114,10 +114,11 @@ def coverage(placed: list[tuple[Piece, int, int]]) -> tuple[Image.Image, tuple[i
     right = max(left + p.mask.width for p, left, _ in placed)  # type: ignore[union-attr]
     bottom = max(top + p.mask.height for p, _, top in placed)  # type: ignore[union-attr]
     mask = Image.new("L", (right - ox, bottom - oy), 0)
+    core = mask.im  # Pillow's core paste: what Image.paste does after its checks
     for piece, left, top in placed:
         m = piece.mask
         assert m is not None
         # Pieces may overlap (overhangs, descenders into the next line): paste white
         # through each one's coverage, which merges instead of overwriting.
-        mask.paste(255, (left - ox, top - oy, left - ox + m.width, top - oy + m.height), m)
+        core.paste(255, (left - ox, top - oy, left - ox + m.width, top - oy + m.height), m.im)
     return mask, (ox, oy)

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from unicodedata import category
 
 from PIL import ImageFont, features
 
@@ -31,6 +32,7 @@ from .unicode import (GRAPHEME, HANGUL, KANA, auto_base, bidi_levels, is_emoji,
                       is_ignorable, is_neutral, normalise_tag, sanitise, shapeable)
 
 log = logging.getLogger("ogimage.fonts")
+_UNSEEN = object()  # a cluster the chain's memo has not seen
 
 # Bytes the itemised fallback runs per (text, family, weight, language) may hold
 # (estimated: see caches.text_cost): ~10,000 titles.
@@ -86,8 +88,9 @@ class FontBook:
         # FreeType and HarfBuzz map the font files: their touched pages are released now and
         # then (the page cache keeps them), so RSS measures the worker, not the files it read.
         self.residency = Residency({f.path for f in self._all_faces()})
-        self._chains: dict[tuple[str, str, str], tuple[Face, ...]] = {}
+        self._chains: dict[tuple[str, str, str, str], tuple[tuple[Face, ...], dict[str, Face | None]]] = {}
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
+        self._cjk_unnamed: dict[str, bool] = {}  # language tag -> names no face of the CJK-like family
         self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
         self._runs_cache: SizedCache[tuple, tuple[Run, ...]] = SizedCache("runs", RUNS_BYTES, _runs_cost)
         engine = self.layout_engine()
@@ -171,8 +174,9 @@ class FontBook:
         """The language a run in ``face`` is shaped with (raqm ``language=``)."""
         fam = self._families[face.family]
         faces = fam.weights[face.weight]
-        if "" not in faces:  # a face per language: the face's own language
-            return next(k for k, f in faces.items() if f == face)
+        if "" not in faces:  # a face per language: the face's own language (the same object, as a rule)
+            return next((k for k, f in faces.items() if f is face), None) or \
+                next(k for k, f in faces.items() if f == face)
         tag = normalise_tag(lang)
         if not fam.langs:
             return tag or fam.lang
@@ -181,23 +185,41 @@ class FontBook:
 
     def _chain(self, family: str, weight: str, lang: str, text: str) -> tuple[Face, ...]:
         """Faces to try, in order: the requested family, then the fallback order."""
+        return self._chain_and_memo(family, weight, lang, text)[0]
+
+    def _chain_and_memo(self, family: str, weight: str, lang: str,
+                        text: str) -> tuple[tuple[Face, ...], dict[str, Face | None]]:
+        """The chain (:meth:`_chain`) and its memo of cluster -> face, found by the chain's
+        key (hashing the chain itself, twenty faces, cost more than itemising a word)."""
         hint = ""
-        cjk = self._cjk_like()
-        if cjk is not None and self._lang_key(cjk, lang) is None:
+        if self._names_no_cjk_face(lang):
             hint = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else ""
         key = (family, weight, lang, hint)
-        chain = self._chains.get(key)
-        if chain is None:
+        found = self._chains.get(key)
+        if found is None:
             names = [family, *(f for f in self.fallback if f != family)]
             chain = tuple(dict.fromkeys(self._face(self.family(n), weight, lang, hint) for n in names))
-            self._chains[key] = chain
-        return chain
+            found = self._chains[key] = (chain, self._cluster_face.setdefault(chain, {}))
+        return found
+
+    def _names_no_cjk_face(self, lang: str) -> bool:
+        """Whether a CJK-like family exists and ``lang`` names none of its faces (then the
+        text's kana or hangul choose one); remembered per tag (at most 1,024 at a time)."""
+        known = self._cjk_unnamed.get(lang)
+        if known is None:
+            cjk = self._cjk_like()
+            known = cjk is not None and self._lang_key(cjk, lang) is None
+            if len(self._cjk_unnamed) >= 1024:
+                self._cjk_unnamed.clear()
+            self._cjk_unnamed[lang] = known
+        return known
 
     def _cjk_like(self) -> _Family | None:
-        for fam in self._families.values():
-            if fam.by_language:
-                return fam
-        return None
+        """The first family with a face per language (read once: families are fixed after loading)."""
+        found = self.__dict__.get("_cjk_family", _UNSEEN)
+        if found is _UNSEEN:
+            found = self._cjk_family = next((fam for fam in self._families.values() if fam.by_language), None)
+        return found
 
     def _all_faces(self) -> list[Face]:
         """Every face of every family, once per font file and index."""
@@ -257,26 +279,36 @@ class FontBook:
         text = sanitise(text)
         if not text:
             return ()
-        chain = self._chain(family, weight, lang, text)
+        chain, memo = self._chain_and_memo(family, weight, lang, text)
         primary = chain[0]
-        memo = self._cluster_face.get(chain)
-        if memo is None:
-            memo = self._cluster_face.setdefault(chain, {})
         levels, _ = bidi_levels(text, base)
         pieces: list[list] = []  # [text, face, level]
         pos = 0
         current: Face | None = None
-        for cluster in GRAPHEME.findall(text):
+        # ASCII: every character is its own cluster but CR LF (what the grapheme pattern finds)
+        clusters = list(text) if text.isascii() and "\r" not in text else GRAPHEME.findall(text)
+        for cluster in clusters:
             level = levels[pos]
             pos += len(cluster)
-            if current is not None and not current.is_emoji and is_neutral(cluster) and \
+            face = None
+            if current is None:
+                pass
+            elif len(cluster) == 1:  # the same tests as below, inlined for one code point
+                cp, cat = ord(cluster), category(cluster)
+                ignorable = cat in ("Cc", "Cf") or 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+                if ignorable or (cat[0] in "ZP" and not current.is_emoji and cp in self.coverage(current)):
+                    face = current
+            elif not current.is_emoji and is_neutral(cluster) and \
                     all(ord(c) in self.coverage(current) or is_ignorable(ord(c)) for c in cluster):
                 face = current
-            elif current is not None and all(is_ignorable(ord(c)) for c in cluster):
+            elif all(is_ignorable(ord(c)) for c in cluster):
                 face = current
-            else:
-                face = self._pick(cluster, chain, memo) or primary
-            if pieces and pieces[-1][1] == face and pieces[-1][2] == level:
+            if face is None:
+                face = memo.get(cluster, _UNSEEN)
+                if face is _UNSEEN:
+                    face = self._pick(cluster, chain, memo)
+                face = face or primary
+            if pieces and (face is current or face == current) and pieces[-1][2] == level:
                 pieces[-1][0] += cluster
             else:
                 pieces.append([cluster, face, level])

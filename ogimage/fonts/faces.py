@@ -18,6 +18,17 @@ class Face:
     weight: str
     is_emoji: bool = False
 
+    def __post_init__(self) -> None:
+        # Every cache look-up of a piece, glyph or advance hashes its face: hashed once here
+        # (a Path hashes in Python). Not pickled: __reduce__ rebuilds it in the new process.
+        object.__setattr__(self, "_hash", hash((self.path, self.index, self.family, self.weight, self.is_emoji)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined, no-any-return]
+
+    def __reduce__(self) -> tuple:
+        return (Face, (self.path, self.index, self.family, self.weight, self.is_emoji))
+
 
 @dataclass(frozen=True)
 class Run:

@@ -26,6 +26,7 @@ from typing import Any, Callable
 from ..caches import SizedCache, text_cost
 from .chws import harfbuzz_features
 from .faces import Face, Run
+from .objects import basic_twin
 from .plan import PIECES, WHOLE, RunPlan
 from .unicode import GRAPHEME
 
@@ -94,7 +95,10 @@ class InkEdges:
         own, which added ~20 MiB of resident font pages per worker over 3,000 CJK cards)."""
         font = self._font(face, size)
         try:
-            mask, (x0, _y0) = font.getmask2(cluster, mode="L", language=lang or None)
+            if self._own_glyph(face, size, cluster, lang):  # the same bitmap, without raqm's shaping
+                mask, (x0, _y0) = basic_twin(font).getmask2(cluster, mode="L")
+            else:
+                mask, (x0, _y0) = font.getmask2(cluster, mode="L", language=lang or None)
             advance = font.getlength(cluster, language=lang or None)
         except (OSError, ValueError):
             return 0.0, 0.0
@@ -103,6 +107,17 @@ class InkEdges:
             return 0.0, 0.0
         left, right = x0 + ink[0], x0 + ink[2]
         return float(max(0, left)), float(max(0.0, advance - right))
+
+    def _own_glyph(self, face: Face, size: float, cluster: str, lang: str) -> bool:
+        """Whether ``cluster`` is one character shaped alone into its own (cmap) glyph, unmoved:
+        then basic layout draws it exactly as raqm does (fonts/objects.py: basic_twin)."""
+        if len(cluster) != 1:
+            return False
+        try:
+            pens = self._shaper.nominal_pens(face, size, cluster, lang)
+        except Exception:  # noqa: BLE001 - measure with raqm, as before
+            return False
+        return pens == [(cluster, 0)]
 
     def _whole(self, run: Run, plan: RunPlan, size: float) -> tuple[float, float]:
         piece = plan.pieces[0]

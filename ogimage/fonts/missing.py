@@ -54,9 +54,10 @@ class MissingGlyphs:
         for up to :data:`REMEMBER` characters.
         """
         out: list[str] = []
+        memo = self._memo
         for ch in dict.fromkeys(text):
             cp = ord(ch)
-            if is_ignorable(cp) or self.covered(cp):
+            if memo.get(cp) or is_ignorable(cp) or self.covered(cp):  # (a known-covered one first: one look-up)
                 continue
             out.append(ch)
         if out:

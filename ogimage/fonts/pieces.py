@@ -45,7 +45,7 @@ def split_pieces(text: str, direction: str = "ltr") -> list[str] | None:
         return None
     pieces: list[str] = []
     for piece in _PIECE.findall(text):
-        if pieces and not any(c.isalnum() for c in piece):
+        if pieces and not (piece[0].isalnum() or any(c.isalnum() for c in piece)):
             # Spaces and punctuation alone take their script from their neighbours when
             # shaped in the run (a Korean space is wider than a Latin one): keep them
             # with the piece before.

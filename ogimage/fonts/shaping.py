@@ -31,6 +31,14 @@ def available() -> bool:
     return hb is not None
 
 
+def _blank(font: Any, glyph: int | None) -> bool:
+    """Whether ``glyph`` draws no ink (a space): no outline, so no extents."""
+    if glyph is None:
+        return False
+    ext = font.get_glyph_extents(glyph)
+    return ext is None or (ext.width == 0 and ext.height == 0)
+
+
 class Shaper:
     """Shapes text with HarfBuzz and returns its advance in px (thread-safe)."""
 
@@ -115,7 +123,9 @@ class Shaper:
         """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
         every glyph is its character's own (cmap) glyph, one per character and not moved
         vertically, so each can be drawn alone; None when shaping substituted, merged or
-        moved glyphs (ligatures, contextual forms, marks). ``features`` as for :meth:`advance`."""
+        moved glyphs (ligatures, contextual forms, marks). ``features`` as for :meth:`advance`.
+        A blank glyph put for a blank character (the Korean face's ``locl`` space) counts as
+        its own: both ink nothing."""
         buf = self._shape(face, size, text, "ltr", lang, features)
         font = self._font(face, size)
         infos, positions = buf.glyph_infos, buf.glyph_positions
@@ -125,8 +135,11 @@ class Shaper:
         pen = 0
         for info, pos in zip(infos, positions):
             char = text[info.cluster]
-            if pos.y_offset or font.get_nominal_glyph(ord(char)) != info.codepoint:
+            if pos.y_offset:
                 return None
+            nominal = font.get_nominal_glyph(ord(char))
+            if nominal != info.codepoint and not (_blank(font, info.codepoint) and _blank(font, nominal)):
+                return None  # (a blank glyph for a blank one, e.g. the Korean face's own space, inks the same: nothing)
             pens.append((char, pen + pos.x_offset))
             pen += pos.x_advance
         return pens

@@ -19,6 +19,10 @@ __all__ = ["GRAPHEME", "HANGUL", "KANA", "auto_base", "bidi_levels", "normalise_
 
 _EMOJI_MARK = regex.compile(r"[\p{Emoji_Presentation}\uFE0F\u20E3]")
 RTL_CLASSES = frozenset({"R", "AL", "AN", "RLE", "RLO", "RLI"})
+# Every code point whose bidi class is in RTL_CLASSES lies in these blocks (a test checks it
+# against unicodedata): text with none of them needs no per-character look-up.
+MAYBE_RTL = re.compile("[\u0590-\u08ff\u200f\u202b\u202e\u2067\ufb1d-\ufdff\ufe70-\ufeff"
+                       "\U00010800-\U00010fff\U0001e800-\U0001efff]")
 
 
 def is_ignorable(cp: int) -> bool:
@@ -74,7 +78,8 @@ def bidi_levels(text: str, base: int | None = None) -> tuple[list[int], int]:
 
     if base is None:
         base = auto_base(text)
-    if base == 0 and not any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text):
+    if base == 0 and (text.isascii() or not MAYBE_RTL.search(text)
+                      or not any(unicodedata.bidirectional(c) in RTL_CLASSES for c in text)):
         return [0] * len(text), 0
     try:
         dump = bidi.get_display(text, base_dir="R" if base else "L", debug=True)

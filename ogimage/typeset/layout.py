@@ -223,9 +223,13 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
     m = Memo(measure)
     segs = segments(text, lang)
     ref = sizes[-1]
-    atoms = _Atoms(segs, ref, box.width, m)
     eff = box.width
-    for _ in range(4):
+    # a box whose height holds no line even at the smallest size (a 28 px site line in a
+    # 24 px box) gets nowhere in the search: every size's attempt gives up at once
+    searching = max_lines(box, sizes[0]) >= 1
+    atoms = _Atoms(segs, ref, box.width, m) if searching else None
+    for _ in range(4 if searching else 0):
+        assert atoms is not None
         # kinsoku-breaking emergency breaks only if no size works without them
         found = _search(atoms, sizes, box, eff, ref, True) or _search(atoms, sizes, box, eff, ref, False)
         if found is None:
@@ -245,15 +249,17 @@ def fit(text: str, box: BoxSpec, measure: Measure, lang: str | None = None) -> T
         eff *= worst * (1 - 1e-6)
     # Estimates keep misleading us (strong kerning or shaping): measure every line instead,
     # at the largest size where that fits untruncated, else truncate at the min size.
-    lo, hi, best = 0, len(sizes) - 1, None
+    lo, hi, best, smallest = 0, len(sizes) - 1, None, None
     while lo <= hi:
         mid = (lo + hi) // 2
         lay = fallback(text, segs, box, m, sizes[mid], lang)
+        if mid == 0:
+            smallest = lay  # what the last resort below would compute again
         if lay.truncated or len(lay.lines) > max_lines(box, sizes[mid]):
             hi = mid - 1
         else:
             best, lo = lay, mid + 1
-    return best or fallback(text, segs, box, m, sizes[0], lang)
+    return best or smallest or fallback(text, segs, box, m, sizes[0], lang)
 
 
 def _search(a: _Atoms, sizes: list[float], box: BoxSpec, eff: float,

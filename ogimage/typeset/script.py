@@ -35,12 +35,17 @@ HANGUL_SCRIPT = regex.compile(r"\p{Hangul}")
 
 def graphemes(text: str) -> list[str]:
     """``text`` split into extended grapheme clusters."""
+    if text.isascii() and "\r" not in text:  # each ASCII character is a cluster, but CR LF
+        return list(text)
     return GRAPHEME.findall(text)
 
 
 def in_ranges(cp: int, *ranges: tuple[int, int]) -> bool:
     """Whether code point ``cp`` lies in one of these inclusive ranges."""
-    return any(lo <= cp <= hi for lo, hi in ranges)
+    for lo, hi in ranges:  # a plain loop: called per character by detection and segmenting
+        if lo <= cp <= hi:
+            return True
+    return False
 
 
 def char_class(ranges: tuple[tuple[int, int], ...]) -> str:
