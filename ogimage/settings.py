@@ -105,7 +105,7 @@ class Settings:
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     template_dirs: tuple[Path, ...] = ()
     font_dirs: tuple[Path, ...] = ()
-    memory_cache_bytes: int = 16 << 20
+    memory_cache_bytes: int = 8 << 20
     disk_cache: bool = True
     disk_cache_bytes: int = 1 << 30
     cache_dir: Path = field(default_factory=_default_cache_dir)

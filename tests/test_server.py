@@ -298,7 +298,7 @@ def test_health_and_readiness(client: TestClient, tmp_path: Path):
     ready = client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["layout_engine"] == "raqm" and ready.json()["status"] == "ready"
-    assert ready.json()["signed_urls"] is False and ready.json()["memory_cache_max_bytes"] == 16 << 20
+    assert ready.json()["signed_urls"] is False and ready.json()["memory_cache_max_bytes"] == 8 << 20
     with TestClient(make_app(tmp_path, FakeEngine(fonts=0))) as c:
         assert c.get("/healthz").status_code == 200
         not_ready = c.get("/readyz")

@@ -8,7 +8,7 @@ from ogimage.settings import Settings
 
 def test_defaults_without_environment():
     s = Settings.from_env({})
-    assert s.port == 8000 and s.memory_cache_bytes == 16 << 20 and s.disk_cache is True
+    assert s.port == 8000 and s.memory_cache_bytes == 8 << 20 and s.disk_cache is True
     assert s.cache_control == "" and s.s_maxage is None
     assert s.image_cache_control == "public, max-age=86400, stale-while-revalidate=604800, stale-if-error=604800"
     assert s.shared_cache == "" and s.shared_cache_ttl == 30 * 86400 and s.shared_cache_timeout == 0.05

@@ -32,7 +32,7 @@ __all__ = ["Piece", "rendered_piece"]
 # mask and costs only its entry, so the pieces' pixels are words; a glyph evicted is
 # rasterised again (~50 µs).
 CACHE_PIXELS = 1 << 20  # ~50 words at 64 px: a word evicted is pasted again from its glyphs (~15 µs)
-GLYPH_CACHE_PIXELS = 3 << 20  # ~800 Han characters at 64 px, from which new pieces are pasted
+GLYPH_CACHE_PIXELS = 8 << 20  # ~2,000 Han characters at 64 px, from which new pieces are pasted
 
 
 @dataclass(frozen=True)

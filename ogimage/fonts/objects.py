@@ -19,9 +19,10 @@ FONT_CACHE_SIZE = 256
 # Pillow font objects are bounded by their memory too: each holds a FreeType face and its
 # own mapping of the file, about the size of its share of the file once used (~3.7 MB for
 # one CJK face), and the drawing side keeps a basic-layout twin of it (draw/pieces.py), so
-# an object counts twice that. 24 MiB holds three CJK sizes with their twins; 16 MiB cost
-# first-seen cards ~0.3 ms more (reopened faces), 32 MiB ~6 MiB more RSS per worker.
-FONT_CACHE_BYTES = 24 << 20
+# an object counts twice that. 32 MiB holds four CJK sizes with their twins, what a words
+# title set uses: at 24 MiB faces were reopened ~100 times per 300 new cards (with 8 Mpx of
+# glyphs, first-seen cards 9-16 % faster at the median for ~10 MiB more RSS per worker).
+FONT_CACHE_BYTES = 32 << 20
 
 
 def face_cost(path: Path) -> int:
