@@ -396,3 +396,21 @@ def test_coverage_readers_equal_fonttools_on_every_bundled_face(book):
             font.close()
         cmap._COVERAGE_BY_CMAP.clear()
         assert set(cmap.read_coverage(face.path, face.index)) == expected, face.path.name
+
+
+def test_what_a_request_can_vary_does_not_grow_the_font_book(engine) -> None:
+    """The language tag and the text are the client's: thousands of distinct tags and giant
+    clusters leave the chain cache within its bytes and no giant cluster in a memo (issue 10:
+    these were dicts that grew with every new tag)."""
+    from ogimage.caches import registry
+    from ogimage.fonts.book import CHAINS_BYTES, MEMO_CLUSTER_CHARS
+
+    book = engine.fonts
+    for i in range(6000):
+        book.runs_for(f"Tag {i} 日本語", "Inter", "bold", f"en-x-t{i:05d}", None)
+        book.runs_for("\U0001F44B" + "\U0001F3FD" * (20 + i % 200), "Inter", "bold", "en", None)
+    chains = [c for c in registry.caches() if c.name == "chains"]
+    assert chains and all(c.bytes <= CHAINS_BYTES for c in chains)
+    assert sum(len(c) for c in chains) < 6000
+    memos = book._cluster_face.values()
+    assert memos and max(len(k) for memo in memos for k in memo) <= MEMO_CLUSTER_CHARS

@@ -36,6 +36,10 @@ _UNSEEN = object()  # a cluster the chain's memo has not seen
 
 # Bytes the itemised fallback runs per (text, family, weight, language) may hold
 # (estimated: see caches.text_cost): ~10,000 titles.
+CHAINS_BYTES = 1 << 20  # fallback chains per (family, weight, language tag, hint): ~3,000 tags
+CJK_TAGS_BYTES = 1 << 20  # language tag -> whether it names no CJK face
+MEMO_CLUSTERS = 16_384  # clusters -> face per chain (~2 MB at most: only clusters of
+MEMO_CLUSTER_CHARS = 16  # at most this many code points are kept)
 RUNS_BYTES = 1 << 20
 
 
@@ -88,9 +92,15 @@ class FontBook:
         # FreeType and HarfBuzz map the font files: their touched pages are released now and
         # then (the page cache keeps them), so RSS measures the worker, not the files it read.
         self.residency = Residency({f.path for f in self._all_faces()})
-        self._chains: dict[tuple[str, str, str, str], tuple[tuple[Face, ...], dict[str, Face | None]]] = {}
+        # Keyed by the request's language tag, which anyone can vary: bounded by bytes, first in
+        # first out (a read is one dict look-up). The memos of cluster -> face are per distinct
+        # chain of faces (a handful), each at most MEMO_CLUSTERS short clusters.
+        self._chains: SizedCache[tuple[str, str, str, str], tuple[tuple[Face, ...], dict[str, Face | None]]] = \
+            SizedCache("chains", CHAINS_BYTES, lambda key, value: text_cost(*key) + 64 * len(value[0]), lru=False)
         self._cluster_face: dict[tuple[Face, ...], dict[str, Face | None]] = {}
-        self._cjk_unnamed: dict[str, bool] = {}  # language tag -> names no face of the CJK-like family
+        # language tag -> names no face of the CJK-like family
+        self._cjk_unnamed: SizedCache[str, bool] = SizedCache(
+            "cjk_tags", CJK_TAGS_BYTES, lambda lang, known: text_cost(lang) + 64, lru=False)
         self._missing = MissingGlyphs(self._coverage, self._all_faces, self.coverage)
         self._runs_cache: SizedCache[tuple, tuple[Run, ...]] = SizedCache("runs", RUNS_BYTES, _runs_cost)
         engine = self.layout_engine()
@@ -199,19 +209,18 @@ class FontBook:
         if found is None:
             names = [family, *(f for f in self.fallback if f != family)]
             chain = tuple(dict.fromkeys(self._face(self.family(n), weight, lang, hint) for n in names))
-            found = self._chains[key] = (chain, self._cluster_face.setdefault(chain, {}))
+            found = (chain, self._cluster_face.setdefault(chain, {}))
+            self._chains.put(key, found)
         return found
 
     def _names_no_cjk_face(self, lang: str) -> bool:
         """Whether a CJK-like family exists and ``lang`` names none of its faces (then the
-        text's kana or hangul choose one); remembered per tag (at most 1,024 at a time)."""
+        text's kana or hangul choose one); remembered per tag (``chains``' byte budget)."""
         known = self._cjk_unnamed.get(lang)
         if known is None:
             cjk = self._cjk_like()
             known = cjk is not None and self._lang_key(cjk, lang) is None
-            if len(self._cjk_unnamed) >= 1024:
-                self._cjk_unnamed.clear()
-            self._cjk_unnamed[lang] = known
+            self._cjk_unnamed.put(lang, known)
         return known
 
     def _cjk_like(self) -> _Family | None:
@@ -270,9 +279,10 @@ class FontBook:
                 face = next((f for f in chain if all(cp in self.coverage(f) for cp in needed)), None)
             if face is None:  # no face has it all: the first that has the base character
                 face = next((f for f in chain if needed[0] in self.coverage(f)), None)
-        if len(memo) > 50_000:
-            memo.clear()
-        memo[cluster] = face
+        if len(cluster) <= MEMO_CLUSTER_CHARS:  # a crafted giant cluster is not kept (issue 10)
+            if len(memo) >= MEMO_CLUSTERS:
+                memo.clear()
+            memo[cluster] = face
         return face
 
     def _itemise(self, text: str, family: str, weight: str, lang: str, base: int | None) -> tuple[Run, ...]:
