@@ -100,7 +100,6 @@ class Engine:
         """Draw and encode the card."""
         fmt = normalise_format(fmt)
         drawn = draw_card(self.arrange(card), self.fonts)
-        self.fonts.residency.tick()
         return encode(drawn.image, fmt, drawn.base, drawn.changed_rows)
 
     def warm_up(self) -> None:
@@ -120,7 +119,6 @@ class Engine:
             for lang, text in WARM_UP_SAMPLES:  # each script's faces, character maps and BudouX model
                 card = Card(title=text, description=text, lang=lang, template=names[0] if names else None)
                 draw_layout(self.arrange(card), self.fonts)
-            self.fonts.residency.release()  # what warming touched stays in the page cache
             self._warmed = True
 
     def status(self) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from .faces import Face, Run, _Family
 from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
 from .objects import FontObjects
-from .residency import Residency
 from .halt import HaltTrims
 from .ink import InkEdges
 from .plan import LinePlanner, RunPlan, visual_order
@@ -89,9 +88,6 @@ class FontBook:
         self._digest: str | None = None
         self._coverage: dict[tuple[Path, int], Coverage] = {}
         self._objects = FontObjects()
-        # FreeType and HarfBuzz map the font files: their touched pages are released now and
-        # then (the page cache keeps them), so RSS measures the worker, not the files it read.
-        self.residency = Residency({f.path for f in self._all_faces()})
         # Keyed by the request's language tag, which anyone can vary: bounded by bytes, first in
         # first out (a read is one dict look-up). The memos of cluster -> face are per distinct
         # chain of faces (a handful), each at most MEMO_CLUSTERS short clusters.

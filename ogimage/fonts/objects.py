@@ -19,10 +19,11 @@ FONT_CACHE_SIZE = 256
 # Pillow font objects are bounded by their memory too: each holds a FreeType face and its
 # own mapping of the file, about the size of its share of the file once used (~3.7 MB for
 # one CJK face), and the drawing side keeps a basic-layout twin of it (draw/pieces.py), so
-# an object counts twice that. 32 MiB holds four CJK sizes with their twins, what a words
-# title set uses: at 24 MiB faces were reopened ~100 times per 300 new cards (with 8 Mpx of
-# glyphs, first-seen cards 9-16 % faster at the median for ~10 MiB more RSS per worker).
-FONT_CACHE_BYTES = 32 << 20
+# an object counts twice that. 16 MiB holds two CJK sizes with their twins: a words title
+# set uses four, so faces are reopened (~0.3 ms each), but every touched page of every object's
+# mapping counts in the worker's RSS: one serve worker after 5,000 new cards measured 142.6 MiB
+# at 16 MiB, 150.0 at 24 and 162.5 at 32, whose first-seen cards were 9-13 % faster.
+FONT_CACHE_BYTES = 16 << 20
 
 
 def face_cost(path: Path) -> int:
