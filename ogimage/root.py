@@ -49,6 +49,8 @@ def build_service(
     fonts = (*settings.font_dirs, *font_dirs)
     if engine is None:
         engine = take_prewarmed(templates, fonts) or Engine(templates, font_dirs=fonts)
+    if isinstance(engine, Engine):
+        engine.fonts.limit_font_objects(settings.font_cache_bytes)
     return Service(engine, settings, metrics)
 
 

@@ -106,6 +106,7 @@ class Settings:
     template_dirs: tuple[Path, ...] = ()
     font_dirs: tuple[Path, ...] = ()
     memory_cache_bytes: int = 8 << 20
+    font_cache_bytes: int = 16 << 20  # Pillow font objects per worker (fonts/objects.py)
     disk_cache: bool = True
     disk_cache_bytes: int = 1 << 30
     cache_dir: Path = field(default_factory=_default_cache_dir)
@@ -165,6 +166,7 @@ class Settings:
         read("template_dirs", _paths)
         read("font_dirs", _paths)
         read("memory_cache_bytes", _size)
+        read("font_cache_bytes", _size)
         read("disk_cache", _bool)
         read("disk_cache_bytes", _size)
         read("cache_dir", lambda raw: Path(raw).expanduser())
@@ -197,7 +199,7 @@ class Settings:
             if name in values and not float(values[name]) > 0:  # type: ignore[arg-type]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be more than 0 seconds.")
-        for name in ("max_queue", "memory_cache_bytes", "disk_cache_bytes"):
+        for name in ("max_queue", "memory_cache_bytes", "font_cache_bytes", "disk_cache_bytes"):
             if name in values and int(values[name]) < 0:  # type: ignore[call-overload]
                 key = PREFIX + name.upper()
                 raise SettingsError(key, env[key], "Must be 0 or more.")

@@ -75,3 +75,22 @@ def test_serve_fails_at_start_up_naming_the_variable(capsys, monkeypatch):
     assert main(["serve", "--port", "1"]) == 3
     err = capsys.readouterr().err
     assert "OGIMAGE_MAX_RENDERS" in err and "'many'" in err and "Not a valid int." in err
+
+
+def test_the_font_cache_bound_is_a_setting_the_service_applies(tmp_path) -> None:
+    from ogimage.caches import registry
+    from ogimage.root import build_service
+
+    s = Settings.from_env({"OGIMAGE_FONT_CACHE_BYTES": "32M", "OGIMAGE_CACHE_DIR": str(tmp_path)})
+    assert s.font_cache_bytes == 32 << 20 and Settings().font_cache_bytes == 16 << 20
+    service = build_service(s)
+    try:
+        service.render_cached(service.card({"title": "東京 Font cache"}, "plain"))
+        live = [c.max_bytes for c in registry.caches() if c.name == "fonts"]
+        assert 32 << 20 in live
+    finally:  # the registry holds caches weakly, but this engine may outlive the test
+        service.engine.fonts.limit_font_objects(Settings().font_cache_bytes)
+        service.close()
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"OGIMAGE_FONT_CACHE_BYTES": "-1"})
+    assert "OGIMAGE_FONT_CACHE_BYTES" in str(info.value)

@@ -247,6 +247,11 @@ class FontBook:
                     self._coverage[key] = cov
         return cov
 
+    def limit_font_objects(self, max_bytes: int) -> None:
+        """Bound the Pillow font objects held by ``max_bytes`` of estimated memory (see
+        fonts/objects.py; ``OGIMAGE_FONT_CACHE_BYTES``); objects over it go at the next open."""
+        self._objects.max_bytes = max_bytes
+
     def font(self, face: Face, size: float) -> ImageFont.FreeTypeFont:
         """A cached Pillow font for ``face`` at ``size`` px (layout engine raqm if available).
 

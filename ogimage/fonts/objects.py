@@ -44,9 +44,9 @@ class FontObjects:
     state); listed in :data:`ogimage.caches.registry` as ``fonts``."""
 
     name = "fonts"
-    max_bytes = FONT_CACHE_BYTES
 
-    def __init__(self) -> None:
+    def __init__(self, max_bytes: int = FONT_CACHE_BYTES) -> None:
+        self.max_bytes = max_bytes  # OGIMAGE_FONT_CACHE_BYTES (root.build_service sets it)
         self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
         self.bytes = 0  # the estimated cost of the fonts held
         self._costs: dict[Path, int] = {}
@@ -95,7 +95,7 @@ class FontObjects:
             if key not in self._fonts:
                 self.bytes += self.cost(face)
             self._fonts[key] = font
-            while len(self._fonts) > 1 and (len(self._fonts) > FONT_CACHE_SIZE or self.bytes > FONT_CACHE_BYTES):
+            while len(self._fonts) > 1 and (len(self._fonts) > FONT_CACHE_SIZE or self.bytes > self.max_bytes):
                 (old, _size), _font = self._fonts.popitem(last=False)
                 self.bytes -= self.cost(old)
         return font
