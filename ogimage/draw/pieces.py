@@ -11,7 +11,8 @@ string glyph by glyph, each glyph's bitmap at its pen position rounded to a whol
 when HarfBuzz shapes the piece into its characters' own glyphs (no ligature, no contextual
 form, no mark) the piece is exactly its characters' bitmaps at those pens. A test checks
 the result is pixel-identical to Pillow rendering the piece. A new word then costs a
-shaping call and a few pastes; only glyphs never seen at that size are rasterised.
+shaping call and a few pastes; only glyphs never seen at that size are rasterised. The
+glyph masks are the fonts layer's (fonts/glyphs.py), which ink edges read too.
 """
 
 from __future__ import annotations
@@ -23,29 +24,18 @@ from PIL import Image, ImageChops, ImageFont
 
 from ..caches import SizedCache
 from ..fonts import Face
-from ..fonts.objects import basic_twin
+from ..fonts.glyphs import Coverage, mask_of
+from ..fonts.glyphs import glyph as _glyph_mask
+from ..fonts.glyphs import clear as clear_glyphs
 
 __all__ = ["Piece", "rendered_piece"]
 
 # Pixels of cached coverage (1 byte each: the caches' cost is bytes); a worker's memory stays
 # flat after they fill. A piece of one glyph (a Han character) refers to the glyph cache's
-# mask and costs only its entry, so the pieces' pixels are words; a glyph evicted is
-# rasterised again (~50 µs).
+# mask (fonts/glyphs.py) and costs only its entry, so the pieces' pixels are words.
 CACHE_PIXELS = 1 << 20  # ~50 words at 64 px: a word evicted is pasted again from its glyphs (~15 µs)
-GLYPH_CACHE_PIXELS = 8 << 20  # ~2,000 Han characters at 64 px, from which new pieces are pasted
 
-
-@dataclass(frozen=True)
-class Piece:
-    """A piece's coverage (mode ``L``) and where its top-left goes relative to the pen."""
-
-    mask: Image.Image | None  # None: nothing to ink (spaces)
-    offset: tuple[int, int]
-
-    @property
-    def pixels(self) -> int:
-        """How many pixels the mask holds (its weight in the cache)."""
-        return 1 if self.mask is None else max(1, self.mask.width * self.mask.height)
+Piece = Coverage  # a piece's coverage: its mask and where its top-left goes relative to the pen
 
 
 @dataclass(frozen=True)
@@ -67,7 +57,6 @@ def _pixels(key: tuple, piece: Piece | _GlyphAt) -> int:
 # First in, first out: a read is one dict lookup (~20 a card); a hot entry evicted by age
 # is simply rendered again.
 _pieces: SizedCache[tuple, Piece | _GlyphAt] = SizedCache("pieces", CACHE_PIXELS, _pixels, lru=False)
-_glyphs: SizedCache[tuple, Piece] = SizedCache("glyphs", GLYPH_CACHE_PIXELS, _pixels, lru=False)
 
 
 def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, raqm: bool,
@@ -77,31 +66,7 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     kw: dict = {"direction": direction, "language": lang or None} if raqm else {}
     if raqm and halt:
         kw["features"] = [f"halt[{i}]" for i in halt]
-    try:
-        core, offset = font.getmask2(text, "L", anchor="ls", **kw)
-    except (RuntimeError, ValueError):  # raqm refused the string
-        core, offset = None, (0, 0)
-    mask = None
-    if core is not None and core.size[0] > 0 and core.size[1] > 0:
-        mask = Image.Image()._new(core)  # the core image getmask2 returns, as an Image
-        if mask.getbbox() is None:
-            mask = None
-    return Piece(mask, (int(offset[0]), int(offset[1])))
-
-
-_basic = basic_twin  # (fonts/objects.py; ink edges measure with it too)
-
-
-def _glyph(font: ImageFont.FreeTypeFont, face: Face, size: int, char: str, lang: str) -> Piece:
-    """One character's (cmap) glyph, rendered alone with basic layout (cached, first in first
-    out, bounded by pixels). A cmap glyph is the same in every language, so ``lang`` is not
-    part of the key."""
-    key = (face, size, char)
-    glyph = _glyphs.get(key)
-    if glyph is None:
-        glyph = _render(_basic(font), char, "ltr", lang, False)
-        _glyphs.put(key, glyph)
-    return glyph
+    return mask_of(font, text, **kw)
 
 
 def _placed_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
@@ -109,7 +74,7 @@ def _placed_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: st
     """The inked glyphs of a piece: (mask, left, top, character, pen in whole px)."""
     placed = []
     for char, pen in pens:
-        glyph = _glyph(font, face, size, char, lang)
+        glyph = _glyph_mask(font, face, size, char)
         if glyph.mask is not None:
             px = (pen + 32) >> 6  # rounded the way Pillow rounds a glyph's pen
             placed.append((glyph.mask, px + glyph.offset[0], glyph.offset[1], char, px))
@@ -162,7 +127,7 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
     found = _pieces.get(key)
     if found is not None:
         if type(found) is _GlyphAt:
-            glyph = _glyph(font, face, size, found.char, lang)
+            glyph = _glyph_mask(font, face, size, found.char)
             return glyph if glyph.mask is None else Piece(glyph.mask, (found.dx + glyph.offset[0], glyph.offset[1]))
         return found
     placed = pens() if pens is not None and raqm and direction == "ltr" else None
@@ -179,4 +144,4 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
 def clear() -> None:
     """Forget every cached piece and glyph (tests; a font book replaced at run time)."""
     _pieces.clear()
-    _glyphs.clear()
+    clear_glyphs()

@@ -26,7 +26,7 @@ from typing import Any, Callable
 from ..caches import SizedCache, text_cost
 from .chws import harfbuzz_features
 from .faces import Face, Run
-from .objects import basic_twin
+from .glyphs import glyph
 from .plan import PIECES, WHOLE, RunPlan
 from .unicode import GRAPHEME
 
@@ -92,32 +92,39 @@ class InkEdges:
         """(left, right) px between ``cluster``'s advance box and its ink, set alone, from the
         Pillow font object that draws it: FreeType reads the glyph from the same mapping of the
         file the drawing touches (HarfBuzz's extents read CFF outlines through a mapping of its
-        own, which added ~20 MiB of resident font pages per worker over 3,000 CJK cards)."""
+        own, which added ~20 MiB of resident font pages per worker over 3,000 CJK cards).
+
+        A character shaped alone into its own glyph reads the glyph mask drawing pastes from
+        (fonts/glyphs.py: rasterised once for both) and HarfBuzz's advance, the one the plan
+        sets; anything else is rasterised with raqm and measured by it."""
         font = self._font(face, size)
         try:
-            if self._own_glyph(face, size, cluster, lang):  # the same bitmap, without raqm's shaping
-                mask, (x0, _y0) = basic_twin(font).getmask2(cluster, mode="L")
+            advance = self._own_advance(face, size, cluster, lang)
+            if advance is not None:
+                coverage = glyph(font, face, size, cluster)
+                mask, x0 = coverage.mask, coverage.offset[0]
             else:
-                mask, (x0, _y0) = font.getmask2(cluster, mode="L", language=lang or None)
-            advance = font.getlength(cluster, language=lang or None)
+                core, (x0, _y0) = font.getmask2(cluster, mode="L", language=lang or None)
+                mask = core if core.size[0] > 0 and core.size[1] > 0 else None
+                advance = font.getlength(cluster, language=lang or None)
         except (OSError, ValueError):
             return 0.0, 0.0
-        ink = mask.getbbox()  # the columns with any coverage, as drawn
+        ink = mask.getbbox() if mask is not None else None  # the columns with any coverage, as drawn
         if not ink:
             return 0.0, 0.0
         left, right = x0 + ink[0], x0 + ink[2]
         return float(max(0, left)), float(max(0.0, advance - right))
 
-    def _own_glyph(self, face: Face, size: float, cluster: str, lang: str) -> bool:
-        """Whether ``cluster`` is one character shaped alone into its own (cmap) glyph, unmoved:
-        then basic layout draws it exactly as raqm does (fonts/objects.py: basic_twin)."""
+    def _own_advance(self, face: Face, size: float, cluster: str, lang: str) -> float | None:
+        """The advance of ``cluster`` when it is one character shaped alone into its own (cmap)
+        glyph, unmoved (then basic layout draws it exactly as raqm does: fonts/objects.py);
+        else None."""
         if len(cluster) != 1:
-            return False
+            return None
         try:
-            pens = self._shaper.nominal_pens(face, size, cluster, lang)
+            return self._shaper.own_advance(face, size, cluster, lang)
         except Exception:  # noqa: BLE001 - measure with raqm, as before
-            return False
-        return pens == [(cluster, 0)]
+            return None
 
     def _whole(self, run: Run, plan: RunPlan, size: float) -> tuple[float, float]:
         piece = plan.pieces[0]
