@@ -131,6 +131,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the HTTP service with uvicorn; settings from OGIMAGE_* variables."""
+    from .allocator import limit_arenas
+
+    limit_arenas()  # before any thread starts (ogimage/allocator.py)
     from .preflight import Preflight
     from .settings import Settings
 

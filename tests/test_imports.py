@@ -41,7 +41,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "ogimage"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("typeset", "caches")),
     ("model", ("ogimage", "errors", "settings", "formats", "card", "template", "resources", "signing", "metrics",
-               "answers", "template_read", "template_grow", "pages", "budget")),
+               "answers", "template_read", "template_grow", "pages", "budget", "allocator")),
     ("fonts", ("fonts",)),
     ("arranging", ("cardlayout",)),
     ("drawing", ("draw",)),

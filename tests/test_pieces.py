@@ -90,8 +90,9 @@ def test_pieces_pasted_from_glyphs_are_pixel_identical_to_pillow(book, weight):
                     pens = book._planner.nominal_pens(run.face, size, part, run.lang)
                     if not pens:
                         continue
-                    font = book.font(run.face, size)
-                    glyphs = rendered._from_glyphs(font, run.face, size, run.lang, pens)
+                    fonts = book.font_pair(run.face, size)
+                    font = fonts.shaped()
+                    glyphs = rendered._from_glyphs(fonts, run.face, size, run.lang, pens)
                     halt = book._planner._spacing.ranges(run.face, part, run.lang)
                     whole = rendered._render(font, part, "ltr", run.lang, True, halt)
                     assert ImageChops.difference(on_canvas(glyphs), on_canvas(whole)).getbbox() is None, (part, size)

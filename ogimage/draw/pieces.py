@@ -25,6 +25,7 @@ from PIL import Image, ImageChops, ImageFont
 from ..caches import SizedCache
 from ..fonts import Face
 from ..fonts.glyphs import Coverage, mask_of
+from ..fonts.objects import FontPair
 from ..fonts.glyphs import glyph as _glyph_mask
 from ..fonts.glyphs import clear as clear_glyphs
 
@@ -69,12 +70,12 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return mask_of(font, text, **kw)
 
 
-def _placed_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
+def _placed_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
                    pens: list[tuple[str, int]]) -> list[tuple[Image.Image, int, int, str, int]]:
     """The inked glyphs of a piece: (mask, left, top, character, pen in whole px)."""
     placed = []
     for char, pen in pens:
-        glyph = _glyph_mask(font, face, size, char)
+        glyph = _glyph_mask(fonts, face, size, char)
         if glyph.mask is not None:
             px = (pen + 32) >> 6  # rounded the way Pillow rounds a glyph's pen
             placed.append((glyph.mask, px + glyph.offset[0], glyph.offset[1], char, px))
@@ -105,18 +106,19 @@ def _pasted(placed: list[tuple[Image.Image, int, int, str, int]]) -> Piece:
     return Piece(mask, (x0, y0))
 
 
-def _from_glyphs(font: ImageFont.FreeTypeFont, face: Face, size: int, lang: str,
+def _from_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
                  pens: list[tuple[str, int]]) -> Piece:
     """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
     Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
-    return _pasted(_placed_glyphs(font, face, size, lang, pens))
+    return _pasted(_placed_glyphs(fonts, face, size, lang, pens))
 
 
-def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: str,
+def rendered_piece(fonts: FontPair, face: Face, size: int, text: str,
                    direction: str, lang: str, raqm: bool,
                    pens: Callable[[], list[tuple[str, int]] | None] | None = None,
                    halt: tuple[int, ...] = ()) -> Piece:
-    """The coverage of ``text`` shaped as one piece (cached). ``pens``, when given, shapes
+    """The coverage of ``text`` shaped as one piece (cached), drawn with ``fonts`` (the face's
+    font pair at ``size``: only the basic object opens when the glyph path serves). ``pens``, when given, shapes
     the piece into (character, pen) pairs, or None, for the glyph path (see the module
     docstring); ``halt``: indices shaped with the ``halt`` feature (the plan's, so pens
     and raqm agree). Never raises for odd text: a string raqm refuses inks nothing.
@@ -127,16 +129,16 @@ def rendered_piece(font: ImageFont.FreeTypeFont, face: Face, size: int, text: st
     found = _pieces.get(key)
     if found is not None:
         if type(found) is _GlyphAt:
-            glyph = _glyph_mask(font, face, size, found.char)
+            glyph = _glyph_mask(fonts, face, size, found.char)
             return glyph if glyph.mask is None else Piece(glyph.mask, (found.dx + glyph.offset[0], glyph.offset[1]))
         return found
     placed = pens() if pens is not None and raqm and direction == "ltr" else None
     if placed:
-        glyphs = _placed_glyphs(font, face, size, lang, placed)
+        glyphs = _placed_glyphs(fonts, face, size, lang, placed)
         piece = _pasted(glyphs)
         _pieces.put(key, _GlyphAt(glyphs[0][3], glyphs[0][4]) if len(glyphs) == 1 else piece)
         return piece
-    piece = _render(font, text, direction, lang, raqm, halt)
+    piece = _render(fonts.shaped(), text, direction, lang, raqm, halt)
     _pieces.put(key, piece)
     return piece
 

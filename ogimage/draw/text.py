@@ -89,16 +89,16 @@ def line_pieces(book: FontBook, text: str, family: str, weight: str, size: int, 
                 pen += cluster.advance
             x += plan.width
             continue
-        font = book.font(run.face, size)
+        fonts = book.font_pair(run.face, size)
         if plan.kind == WHOLE:  # shaped whole (complex script, right to left)
             whole = plan.pieces[0]
-            piece = rendered_piece(font, run.face, size, whole.text, run.direction, run.lang, raqm, None, whole.halt)
+            piece = rendered_piece(fonts, run.face, size, whole.text, run.direction, run.lang, raqm, None, whole.halt)
             if piece.mask is not None:
                 placed.append((piece, round(x) + piece.offset[0], piece.offset[1]))
             x += plan.width
             continue
         for part in plan.pieces:
-            piece = rendered_piece(font, run.face, size, part.text, "ltr", run.lang, raqm, part.pens, part.halt)
+            piece = rendered_piece(fonts, run.face, size, part.text, "ltr", run.lang, raqm, part.pens, part.halt)
             if piece.mask is not None:
                 placed.append((piece, round(x) + piece.offset[0], piece.offset[1]))
             x += part.advance

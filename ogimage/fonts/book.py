@@ -21,7 +21,7 @@ from .cmap import Coverage, read_coverage
 from .faces import Face, Run, _Family
 from .manifest import load_extra, load_manifest
 from .missing import MissingGlyphs
-from .objects import FontObjects
+from .objects import FontObjects, FontPair
 from .halt import HaltTrims
 from .ink import InkEdges
 from .plan import LinePlanner, RunPlan, visual_order
@@ -105,7 +105,7 @@ class FontBook:
         self._planner = LinePlanner(self, shaper)
         self._halt = HaltTrims(shaper, self._runs_cached)
         self._ink = InkEdges(shaper, lambda *a: visual_order(self.runs_for(*a)),
-                             self._planner.run, self.font)
+                             self._planner.run, self.font_pair)
         (log.info if engine == "raqm" else log.warning)(
             "text layout engine: %s%s", engine,
             "" if engine == "raqm" else " (no libraqm/libfribidi: no shaping, no right-to-left)")
@@ -258,6 +258,12 @@ class FontBook:
         A bitmap-only emoji face is always opened at its strike size (109 px for Noto Color
         Emoji), whatever ``size`` asks: scale its glyphs by ``size / font.size``.
         """
+        return self.font_pair(face, size).shaped()
+
+    def font_pair(self, face: Face, size: float) -> FontPair:
+        """``face`` at ``size`` px as a :class:`~ogimage.fonts.objects.FontPair`: the raqm and
+        the basic-layout Pillow objects, each opened when first used (drawing a Han character
+        needs only the basic one). Sizes as for :meth:`font`."""
         fam = self._families[face.family]
         return self._objects.get(face, fam.bitmap_size or size)
 

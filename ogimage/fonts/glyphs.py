@@ -4,7 +4,7 @@ Two users read the same masks: drawing pastes new pieces from them (draw/pieces.
 ink edges read the ink box of a line's edge glyph from them (fonts/ink.py), so a glyph at a
 line's edge is rasterised once, not once to measure and again to draw.
 
-A glyph is drawn with the font object's basic-layout twin (fonts/objects.py: the same
+A glyph is drawn with the face's basic-layout font object (fonts/objects.py: the same
 bitmap at the same offset as raqm gives a character shaped alone into its own glyph,
 without raqm's shaping). Masks are kept first in, first out, bounded by pixels (one byte
 each); a glyph evicted is rasterised again (~50 µs at 64 px).
@@ -18,7 +18,7 @@ from PIL import Image, ImageFont
 
 from ..caches import SizedCache
 from .faces import Face
-from .objects import basic_twin
+from .objects import FontPair
 
 __all__ = ["GLYPH_CACHE_PIXELS", "Coverage", "clear", "glyph"]
 
@@ -60,15 +60,15 @@ def mask_of(font: ImageFont.FreeTypeFont, text: str, **shaping: object) -> Cover
     return Coverage(mask, (int(offset[0]), int(offset[1])))
 
 
-def glyph(font: ImageFont.FreeTypeFont, face: Face, size: float, char: str) -> Coverage:
-    """``char``'s own (cmap) glyph from ``font`` (``face`` at ``size`` px), rasterised alone
-    with basic layout; cached by (face, size, char). A cmap glyph is the same in every
+def glyph(fonts: FontPair, face: Face, size: float, char: str) -> Coverage:
+    """``char``'s own (cmap) glyph of ``face`` at ``size`` px (``fonts``, its font pair),
+    rasterised alone with basic layout; cached by (face, size, char). A cmap glyph is the same in every
     language, so no language is part of the key. Cost: one dict look-up when seen; else one
     FreeType rasterisation."""
     key = (face, size, char)
     found = _glyphs.get(key)
     if found is None:
-        found = mask_of(basic_twin(font), char)
+        found = mask_of(fonts.basic(), char)
         _glyphs.put(key, found)
     return found
 

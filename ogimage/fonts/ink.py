@@ -27,6 +27,7 @@ from ..caches import SizedCache, text_cost
 from .chws import harfbuzz_features
 from .faces import Face, Run
 from .glyphs import glyph
+from .objects import FontPair
 from .plan import PIECES, WHOLE, RunPlan
 from .unicode import GRAPHEME
 
@@ -40,8 +41,8 @@ class InkEdges:
     """Blank beside the ink of a line's edge glyphs; none without HarfBuzz (``shaper`` None)."""
 
     def __init__(self, shaper: Any, visual_runs: Callable[..., list[Run]],
-                 plan: Callable[[Run, float], RunPlan], font: Callable[[Face, float], Any]) -> None:
-        self._shaper, self._visual_runs, self._plan, self._font = shaper, visual_runs, plan, font
+                 plan: Callable[[Run, float], RunPlan], fonts: Callable[[Face, float], FontPair]) -> None:
+        self._shaper, self._visual_runs, self._plan, self._fonts = shaper, visual_runs, plan, fonts
         # lines (text, family, weight, lang, size, base), whole runs and graphemes
         self._cache: SizedCache[tuple, tuple[float, float]] = SizedCache(
             "ink_edges", INK_EDGES_BYTES, lambda key, sides: text_cost(*key) + 100
@@ -97,13 +98,14 @@ class InkEdges:
         A character shaped alone into its own glyph reads the glyph mask drawing pastes from
         (fonts/glyphs.py: rasterised once for both) and HarfBuzz's advance, the one the plan
         sets; anything else is rasterised with raqm and measured by it."""
-        font = self._font(face, size)
+        fonts = self._fonts(face, size)
         try:
             advance = self._own_advance(face, size, cluster, lang)
             if advance is not None:
-                coverage = glyph(font, face, size, cluster)
+                coverage = glyph(fonts, face, size, cluster)
                 mask, x0 = coverage.mask, coverage.offset[0]
             else:
+                font = fonts.shaped()
                 core, (x0, _y0) = font.getmask2(cluster, mode="L", language=lang or None)
                 mask = core if core.size[0] > 0 and core.size[1] > 0 else None
                 advance = font.getlength(cluster, language=lang or None)

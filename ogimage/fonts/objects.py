@@ -1,4 +1,4 @@
-"""Pillow font objects, one per face and size, bounded by count and by memory."""
+"""Pillow font objects, one pair per face and size, each opened on first use, bounded by memory."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from ..caches import registry
 from ..errors import FontError
 from .faces import Face
 
-__all__ = ["FontObjects", "basic_twin"]
+__all__ = ["FontObjects", "FontPair"]
 
 FONT_CACHE_SIZE = 256
 # Pillow font objects are bounded by their memory too: each holds a FreeType face and its
 # own mapping of the file, about the size of its share of the file once used (~3.7 MB for
-# one CJK face), and the drawing side keeps a basic-layout twin of it (draw/pieces.py), so
-# an object counts twice that. 16 MiB holds two CJK sizes with their twins: a words title
-# set uses four, so faces are reopened (~0.3 ms each), but every touched page of every object's
-# mapping counts in the worker's RSS: one serve worker after 5,000 new cards measured 142.6 MiB
-# at 16 MiB, 150.0 at 24 and 162.5 at 32, whose first-seen cards were 9-13 % faster.
+# one CJK face). A face at a size is a pair of objects, each opened only when first asked
+# for: the basic-layout one draws single glyphs (nearly every CJK glyph), the raqm one
+# shapes the rest (a Korean word with its punctuation, a run of dashes), so a CJK face
+# usually costs one object. 16 MiB holds four CJK faces at a size (ja, ko, zh-Hans,
+# zh-Hant: a words title set uses them all); every touched page of every object's mapping
+# counts in the worker's RSS.
 FONT_CACHE_BYTES = 16 << 20
 
 
@@ -37,82 +38,136 @@ def face_cost(path: Path) -> int:
     return size // faces if tag == b"ttcf" and faces else size
 
 
-class FontObjects:
-    """``get(face, size)``: a Pillow ``FreeTypeFont``, least recently used evicted first.
+def _open(face: Face, size: float, engine: ImageFont.Layout) -> ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.truetype(str(face.path), size=size, index=face.index, layout_engine=engine)
+    except OSError as exc:
+        raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
 
-    Bounded by the fonts' estimated memory (and a count, as FreeType keeps per-object
-    state); listed in :data:`ogimage.caches.registry` as ``fonts``."""
+
+class FontPair:
+    """``face`` at ``size`` px as Pillow font objects, each opened on first use (~0.3 ms):
+    :meth:`shaped` lays text out with raqm (when Pillow has it), :meth:`basic` with Pillow's
+    basic layout. Basic layout draws a character's own (cmap) glyph exactly as raqm does for
+    the character shaped alone: the same bitmap at the same offset (checked over ~40,000 CJK,
+    kana, Hangul and Latin glyphs, and by tests), without raqm's per-call shaping (~0.1 ms of
+    the ~0.2 ms a glyph costs); without raqm both are one object."""
+
+    __slots__ = ("face", "size", "_owner", "_shaped", "_basic", "_lock")
+
+    def __init__(self, owner: FontObjects, face: Face, size: float) -> None:
+        self.face, self.size, self._owner = face, size, owner
+        self._lock = threading.Lock()  # one opening of each object, whatever the threads
+        self._shaped: ImageFont.FreeTypeFont | None = None
+        self._basic: ImageFont.FreeTypeFont | None = None
+
+    @property
+    def opened(self) -> int:
+        """How many Pillow objects this pair holds (0, 1 or 2)."""
+        return (self._shaped is not None) + (self._basic is not None and self._basic is not self._shaped)
+
+    def shaped(self) -> ImageFont.FreeTypeFont:
+        """The font object with raqm layout if available (else basic): FontError if it cannot be opened."""
+        font = self._shaped
+        if font is None:
+            with self._lock:
+                font = self._shaped
+                if font is None:
+                    raqm = features.check("raqm")
+                    if not raqm and self._basic is not None:
+                        font = self._shaped = self._basic
+                    else:
+                        font = _open(self.face, self.size, ImageFont.Layout.RAQM if raqm else ImageFont.Layout.BASIC)
+                        self._shaped = font
+                        self._owner._opened(self)
+        return font
+
+    def basic(self) -> ImageFont.FreeTypeFont:
+        """The font object with Pillow's basic layout: FontError if it cannot be opened."""
+        font = self._basic
+        if font is None:
+            with self._lock:
+                font = self._basic
+                if font is None:
+                    shaped = self._shaped
+                    if shaped is not None and shaped.layout_engine == ImageFont.Layout.BASIC:
+                        font = self._basic = shaped
+                    else:
+                        font = _open(self.face, self.size, ImageFont.Layout.BASIC)
+                        self._basic = font
+                        self._owner._opened(self)
+        return font
+
+
+class FontObjects:
+    """``get(face, size)``: the :class:`FontPair` of ``face`` at ``size``, least recently used
+    evicted first.
+
+    Bounded by the estimated memory of the objects the pairs have opened (and a count, as
+    FreeType keeps per-object state); listed in :data:`ogimage.caches.registry` as ``fonts``."""
 
     name = "fonts"
 
     def __init__(self, max_bytes: int = FONT_CACHE_BYTES) -> None:
         self.max_bytes = max_bytes  # OGIMAGE_FONT_CACHE_BYTES (root.build_service sets it)
-        self._fonts: OrderedDict[tuple[Face, float], ImageFont.FreeTypeFont] = OrderedDict()
-        self.bytes = 0  # the estimated cost of the fonts held
+        self._pairs: OrderedDict[tuple[Face, float], FontPair] = OrderedDict()
+        self.bytes = 0  # the estimated cost of the objects held
         self._costs: dict[Path, int] = {}
         self._lock = threading.Lock()
         registry.register(self)
 
     def __len__(self) -> int:
-        return len(self._fonts)
+        return len(self._pairs)
 
     def clear(self) -> None:
         """Close nothing, forget every font object (they are reopened on demand)."""
         with self._lock:
-            self._fonts.clear()
+            self._pairs.clear()
             self.bytes = 0
 
     def __contains__(self, key: object) -> bool:
-        return key in self._fonts
+        return key in self._pairs
 
     def keys(self) -> list[tuple[Face, float]]:
         """The (face, size) pairs held, least recently used first."""
         with self._lock:
-            return list(self._fonts)
+            return list(self._pairs)
 
     def cost(self, face: Face) -> int:
         """The estimated memory of one font object of ``face``."""
         cost = self._costs.get(face.path)
         if cost is None:
-            # x2: the drawing side keeps a basic-layout twin of each object (draw/pieces.py)
-            cost = self._costs[face.path] = 2 * face_cost(face.path)
+            cost = self._costs[face.path] = face_cost(face.path)
         return cost
 
-    def get(self, face: Face, size: float) -> ImageFont.FreeTypeFont:
-        """The font object for ``face`` at ``size`` px, opened if needed (FontError if it cannot be)."""
+    def held(self, key: tuple[Face, float]) -> int:
+        """The estimated memory of the objects the pair at ``key`` has opened (0 if not held)."""
+        with self._lock:
+            pair = self._pairs.get(key)
+            return 0 if pair is None else pair.opened * self.cost(pair.face)
+
+    def get(self, face: Face, size: float) -> FontPair:
+        """The pair for ``face`` at ``size`` px (its objects open when first used)."""
         key = (face, size)
         with self._lock:
-            font = self._fonts.get(key)
-            if font is not None:
-                self._fonts.move_to_end(key)
-                return font
-        engine = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
-        try:
-            font = ImageFont.truetype(str(face.path), size=size, index=face.index, layout_engine=engine)
-        except OSError as exc:
-            raise FontError(f"{face.path}[{face.index}] at {size}px: {exc}", field="fonts") from None
+            pair = self._pairs.get(key)
+            if pair is not None:
+                self._pairs.move_to_end(key)
+                return pair
+            pair = self._pairs[key] = FontPair(self, face, size)
+            while len(self._pairs) > FONT_CACHE_SIZE:
+                self._evict()
+        return pair
+
+    def _opened(self, pair: FontPair) -> None:
+        """A pair opened an object: count it, and evict the least recently used pairs over the bound."""
         with self._lock:
-            if key not in self._fonts:
-                self.bytes += self.cost(face)
-            self._fonts[key] = font
-            while len(self._fonts) > 1 and (len(self._fonts) > FONT_CACHE_SIZE or self.bytes > self.max_bytes):
-                (old, _size), _font = self._fonts.popitem(last=False)
-                self.bytes -= self.cost(old)
-        return font
+            if self._pairs.get((pair.face, pair.size)) is not pair:
+                return  # evicted meanwhile: it dies with its users
+            self.bytes += self.cost(pair.face)
+            while len(self._pairs) > 1 and self.bytes > self.max_bytes:
+                self._evict()
 
-
-def basic_twin(font: ImageFont.FreeTypeFont) -> ImageFont.FreeTypeFont:
-    """The same face and size with Pillow's basic layout (no raqm), made once per font object.
-
-    A character's own cmap glyph (``Shaper.nominal_pens`` checks it) is exactly what basic
-    layout draws for that character alone: the same bitmap at the same offset as raqm
-    (checked over ~40,000 CJK, kana, Hangul and Latin glyphs, and by tests), without raqm's
-    per-call shaping (~0.1 ms of the ~0.2 ms a glyph costs). Drawing pastes new pieces from
-    such glyphs (draw/pieces.py); ink edges read a line's edge glyph from them (fonts/ink.py)."""
-    if font.layout_engine == ImageFont.Layout.BASIC:
-        return font
-    basic = getattr(font, "_ogimage_basic", None)
-    if basic is None:
-        basic = font.font_variant(layout_engine=ImageFont.Layout.BASIC)
-        font._ogimage_basic = basic  # type: ignore[attr-defined]  # dies with its font object
-    return basic
+    def _evict(self) -> None:
+        (_face, _size), old = self._pairs.popitem(last=False)
+        self.bytes -= old.opened * self.cost(old.face)
