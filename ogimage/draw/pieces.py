@@ -17,7 +17,7 @@ glyph masks are the fonts layer's (fonts/glyphs.py), which ink edges read too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageFont
@@ -71,7 +71,7 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
 
 
 def _placed_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
-                   pens: list[tuple[str, int]]) -> list[tuple[Image.Image, int, int, str, int]]:
+                   pens: Sequence[tuple[str, int]]) -> list[tuple[Image.Image, int, int, str, int]]:
     """The inked glyphs of a piece: (mask, left, top, character, pen in whole px)."""
     placed = []
     for char, pen in pens:
@@ -107,7 +107,7 @@ def _pasted(placed: list[tuple[Image.Image, int, int, str, int]]) -> Piece:
 
 
 def _from_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
-                 pens: list[tuple[str, int]]) -> Piece:
+                 pens: Sequence[tuple[str, int]]) -> Piece:
     """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
     Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
     return _pasted(_placed_glyphs(fonts, face, size, lang, pens))
@@ -115,12 +115,12 @@ def _from_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
 
 def rendered_piece(fonts: FontPair, face: Face, size: int, text: str,
                    direction: str, lang: str, raqm: bool,
-                   pens: Callable[[], list[tuple[str, int]] | None] | None = None,
+                   pens: Sequence[tuple[str, int]] | None = None,
                    halt: tuple[int, ...] = ()) -> Piece:
     """The coverage of ``text`` shaped as one piece (cached), drawn with ``fonts`` (the face's
-    font pair at ``size``: only the basic object opens when the glyph path serves). ``pens``, when given, shapes
-    the piece into (character, pen) pairs, or None, for the glyph path (see the module
-    docstring); ``halt``: indices shaped with the ``halt`` feature (the plan's, so pens
+    font pair at ``size``: only the basic object opens when the glyph path serves). ``pens``:
+    the piece shaped into (character, pen) pairs (the plan's), or None, for the glyph path
+    (see the module docstring); ``halt``: indices shaped with the ``halt`` feature (the plan's, so pens
     and raqm agree). Never raises for odd text: a string raqm refuses inks nothing.
 
     A piece of one inked glyph is kept as a reference to the glyph cache's mask (no pixels
@@ -132,7 +132,7 @@ def rendered_piece(fonts: FontPair, face: Face, size: int, text: str,
             glyph = _glyph_mask(fonts, face, size, found.char)
             return glyph if glyph.mask is None else Piece(glyph.mask, (found.dx + glyph.offset[0], glyph.offset[1]))
         return found
-    placed = pens() if pens is not None and raqm and direction == "ltr" else None
+    placed = pens if raqm and direction == "ltr" else None
     if placed:
         glyphs = _placed_glyphs(fonts, face, size, lang, placed)
         piece = _pasted(glyphs)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING
 
 from PIL import ImageFont
@@ -52,14 +51,15 @@ MEASURES_BYTES = 1 << 20  # widths of candidate lines per (family, weight, langu
 @dataclass(frozen=True, slots=True)
 class PiecePlan:
     """One piece of a run: its text (or emoji cluster), its advance in px, and, for the
-    ``pieces`` kind, ``pens()``: (character, pen in 1/64 px) per glyph when the piece shapes
-    into its characters' own glyphs (so drawing may paste cached glyphs), else None;
+    ``pieces`` kind, ``pens``: (character, pen in 1/64 px) per glyph when the piece shapes
+    into its characters' own glyphs (so drawing may paste cached glyphs), else None, found
+    by the same shaping as the advance;
     ``halt``: indices of marks set half-width in context (fonts/chws.py), which drawing
     shapes with the same feature ranges."""
 
     text: str
     advance: float
-    pens: Callable[[], list[tuple[str, int]] | None] | None = field(default=None, compare=False)
+    pens: tuple[tuple[str, int], ...] | None = field(default=None, compare=False)
     halt: tuple[int, ...] = ()
 
 
@@ -75,9 +75,14 @@ class RunPlan:
 
 
 def _plan_cost(key: tuple, plan: RunPlan) -> int:
-    # the plan, its key and pieces tuple, and per piece its text, object and pens partial
-    # (measured with tracemalloc: ~1.2 KB for a typical run of a few pieces)
-    return text_cost(plan.run.text) + 300 + sum(text_cost(p.text) + 250 for p in plan.pieces)
+    # the plan, its key and pieces tuple, and per piece its text, object and pens (a tuple
+    # per glyph, its ints shared) (measured with tracemalloc: ~1.2 KB for a typical run of a few pieces)
+    return text_cost(plan.run.text) + 300 + sum(text_cost(p.text) + 150 + 64 * len(p.pens or ()) for p in plan.pieces)
+
+
+def _advance_cost(key: tuple, value: tuple | float) -> int:
+    pens = value[1] if type(value) is tuple else None
+    return text_cost(*key) + (64 * len(pens) if pens else 0)
 
 
 def _measure_cost(key: tuple, width: float) -> int:
@@ -123,9 +128,8 @@ class LinePlanner:
         self._shaper = shaper  # HarfBuzz directly when Pillow shapes with it too (raqm)
         self._spacing = ContextualSpacing(shaper)  # 」「 and 。」 half-width (fonts/chws.py)
         self._plans: SizedCache[tuple, RunPlan] = SizedCache("plans", PLANS_BYTES, _plan_cost)
-        self._advances: SizedCache[tuple, float] = SizedCache(
-            "advances", ADVANCES_BYTES, lambda key, value: text_cost(*key)
-        )
+        # (advance, pens) of pieces; advances of emoji clusters
+        self._advances: SizedCache[tuple, tuple | float] = SizedCache("advances", ADVANCES_BYTES, _advance_cost)
         self._measures: SizedCache[tuple, float] = SizedCache("measures", MEASURES_BYTES, _measure_cost)
         self._measurers: dict[tuple[str, str, str], Callable[[str, float], float]] = {}
 
@@ -152,8 +156,7 @@ class LinePlanner:
             halt = self._spacing.ranges(face, text, run.lang)
             return RunPlan(run, WHOLE, (PiecePlan(text, width, None, halt),), width)
         pieces = tuple(
-            PiecePlan(p, self.piece_advance(face, size, p, run.lang), partial(self.nominal_pens, face, size, p, run.lang),
-                      self._spacing.ranges(face, p, run.lang))
+            PiecePlan(p, *self._piece(face, size, p, run.lang), self._spacing.ranges(face, p, run.lang))
             for p in cut
         )
         return RunPlan(run, PIECES, pieces, sum(p.advance for p in pieces))
@@ -187,12 +190,24 @@ class LinePlanner:
 
     def piece_advance(self, face: Face, size: float, piece: str, lang: str) -> float:
         """The advance of one left-to-right piece (cached per face, size, piece and language)."""
+        return self._piece(face, size, piece, lang)[0]
+
+    def _piece(self, face: Face, size: float, piece: str, lang: str) -> tuple[float, tuple[tuple[str, int], ...] | None]:
+        """(advance, pens) of one left-to-right piece from one shaping (cached with the advances)."""
         key = (face, size, piece, lang)
-        advance = self._advances.get(key)
-        if advance is None:
-            advance = self._shaped_length(face, size, piece, "ltr", lang)
-            self._advances.put(key, advance)
-        return advance
+        found = self._advances.get(key)
+        if found is None:
+            found = None
+            if self._shaper is not None:
+                try:
+                    features = harfbuzz_features(self._spacing.ranges(face, piece, lang))
+                    found = self._shaper.advance_and_pens(face, size, piece, lang, features)
+                except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
+                    log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", piece, exc)
+            if found is None:
+                found = (self._shaped_length(face, size, piece, "ltr", lang), None)
+            self._advances.put(key, found)
+        return found
 
     def _emoji_advance(self, face: Face, cluster: str) -> float:
         key = ("emoji", face, cluster)

@@ -134,6 +134,14 @@ class Shaper:
             return None
         return pos.x_advance / 64
 
+    def advance_and_pens(self, face: Face, size: float, text: str, lang: str,
+                         features: dict[str, Any] | None = None) -> tuple[float, tuple[tuple[str, int], ...] | None]:
+        """:meth:`advance` and :meth:`nominal_pens` of ``text`` left to right, from one shaping."""
+        buf = self._shape(face, size, text, "ltr", lang, features)
+        advance = sum(p.x_advance for p in buf.glyph_positions) / 64
+        pens = self._pens(face, size, text, buf)
+        return advance, None if pens is None else tuple(pens)
+
     def nominal_pens(self, face: Face, size: float, text: str, lang: str,
                      features: dict[str, Any] | None = None) -> list[tuple[str, int]] | None:
         """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
@@ -142,7 +150,9 @@ class Shaper:
         moved glyphs (ligatures, contextual forms, marks). ``features`` as for :meth:`advance`.
         A blank glyph put for a blank character (the Korean face's ``locl`` space) counts as
         its own: both ink nothing."""
-        buf = self._shape(face, size, text, "ltr", lang, features)
+        return self._pens(face, size, text, self._shape(face, size, text, "ltr", lang, features))
+
+    def _pens(self, face: Face, size: float, text: str, buf: Any) -> list[tuple[str, int]] | None:
         font = self._font(face, size)
         infos, positions = buf.glyph_infos, buf.glyph_positions
         if len(infos) != len(text):
