@@ -1,6 +1,7 @@
 """ogimage benchmark runner: every issue-5 measurement in one run, one Markdown report.
 
     python bench/run.py                    # full run (a few minutes), writes bench/results/latest.md
+                                           # (partial runs write bench/results/partial.md)
     python bench/run.py --quick            # 2 rounds, shorter loads (about a minute)
     python bench/run.py --rounds 5         # more cold-render rounds
     python bench/run.py --skip-http        # no server processes: no HTTP load, single-flight, serve start-up
@@ -163,12 +164,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers-work", type=Path, default=first_seen.PEERS_WORK,
                     help=f"the peers' work folder with takumi installed (default {first_seen.PEERS_WORK})")
     ap.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
-    ap.add_argument("--out", type=Path, default=RESULTS / "latest.md", help="where to write the report")
+    ap.add_argument("--out", type=Path, help="where to write the report (default results/latest.md for a full"
+                    " run; results/partial.md with --quick, --only or --skip-http, so the committed report"
+                    " stays a full one)")
     ap.add_argument("--no-write", action="store_true", help="print only; do not write the report file")
     args = ap.parse_args(argv)
     report = run(args)
     print(report)
     if not args.no_write:
+        if args.out is None:
+            partial = args.quick or args.only or args.skip_http
+            args.out = RESULTS / ("partial.md" if partial else "latest.md")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report, "utf-8")
         print(f"[bench] report written to {args.out}", file=sys.stderr)
