@@ -68,35 +68,28 @@ class FontPair:
 
     def shaped(self) -> ImageFont.FreeTypeFont:
         """The font object with raqm layout if available (else basic): FontError if it cannot be opened."""
-        font = self._shaped
-        if font is None:
-            with self._lock:
-                font = self._shaped
-                if font is None:
-                    raqm = features.check("raqm")
-                    if not raqm and self._basic is not None:
-                        font = self._shaped = self._basic
-                    else:
-                        font = _open(self.face, self.size, ImageFont.Layout.RAQM if raqm else ImageFont.Layout.BASIC)
-                        self._shaped = font
-                        self._owner._opened(self)
-        return font
+        return self._shaped or self._open_once("_shaped")
 
     def basic(self) -> ImageFont.FreeTypeFont:
         """The font object with Pillow's basic layout: FontError if it cannot be opened."""
-        font = self._basic
-        if font is None:
-            with self._lock:
-                font = self._basic
-                if font is None:
-                    shaped = self._shaped
-                    if shaped is not None and shaped.layout_engine == ImageFont.Layout.BASIC:
-                        font = self._basic = shaped
-                    else:
-                        font = _open(self.face, self.size, ImageFont.Layout.BASIC)
-                        self._basic = font
-                        self._owner._opened(self)
-        return font
+        return self._basic or self._open_once("_basic")
+
+    def _open_once(self, which: str) -> ImageFont.FreeTypeFont:
+        """Open the object in slot ``which`` (``_shaped`` or ``_basic``) unless another thread
+        has; without raqm both slots hold one object."""
+        with self._lock:
+            font = getattr(self, which)
+            if font is None:
+                engine = ImageFont.Layout.RAQM if which == "_shaped" and features.check("raqm") else ImageFont.Layout.BASIC
+                other = self._basic if which == "_shaped" else self._shaped
+                if other is not None and other.layout_engine == engine:
+                    font = other
+                    setattr(self, which, font)
+                else:
+                    font = _open(self.face, self.size, engine)
+                    setattr(self, which, font)
+                    self._owner._opened(self)  # after setting it: an eviction counts what the pair holds
+            return font
 
 
 class FontObjects:
