@@ -25,9 +25,9 @@ from PIL import Image, ImageChops, ImageFont
 from ..caches import SizedCache
 from ..fonts import Face
 from ..fonts.glyphs import Coverage, mask_of
-from ..fonts.objects import FontPair
-from ..fonts.glyphs import glyph as _glyph_mask
 from ..fonts.glyphs import clear as clear_glyphs
+from ..fonts.glyphs import glyph as _glyph_mask
+from ..fonts.objects import FontPair
 
 __all__ = ["Piece", "rendered_piece"]
 

@@ -121,18 +121,8 @@ class Shaper:
     def own_advance(self, face: Face, size: float, char: str, lang: str) -> float | None:
         """The advance in px of ``char`` shaped alone when HarfBuzz sets it as its own (cmap)
         glyph, not moved (what :meth:`nominal_pens` accepts for one character); else None."""
-        buf = self._shape(face, size, char, "ltr", lang)
-        infos, positions = buf.glyph_infos, buf.glyph_positions
-        if len(char) != 1 or len(infos) != 1:
-            return None
-        pos = positions[0]
-        if pos.x_offset or pos.y_offset:
-            return None
-        font = self._font(face, size)
-        nominal = font.get_nominal_glyph(ord(char))
-        if nominal != infos[0].codepoint and not (_blank(font, infos[0].codepoint) and _blank(font, nominal)):
-            return None
-        return pos.x_advance / 64
+        advance, pens = self.advance_and_pens(face, size, char, lang)
+        return advance if pens == ((char, 0),) else None
 
     def advance_and_pens(self, face: Face, size: float, text: str, lang: str,
                          features: dict[str, Any] | None = None) -> tuple[float, tuple[tuple[str, int], ...] | None]:
