@@ -70,7 +70,7 @@ def _render(font: ImageFont.FreeTypeFont, text: str, direction: str, lang: str, 
     return mask_of(font, text, **kw)
 
 
-def _placed_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
+def _placed_glyphs(fonts: FontPair, face: Face, size: int,
                    pens: Sequence[tuple[str, int]]) -> list[tuple[Image.Image, int, int, str, int]]:
     """The inked glyphs of a piece: (mask, left, top, character, pen in whole px)."""
     placed = []
@@ -106,11 +106,11 @@ def _pasted(placed: list[tuple[Image.Image, int, int, str, int]]) -> Piece:
     return Piece(mask, (x0, y0))
 
 
-def _from_glyphs(fonts: FontPair, face: Face, size: int, lang: str,
+def _from_glyphs(fonts: FontPair, face: Face, size: int,
                  pens: Sequence[tuple[str, int]]) -> Piece:
     """A piece pasted from its characters' glyphs at their pens (1/64 px, rounded the way
     Pillow rounds them); overlapping edges keep the darker coverage, as Pillow's do."""
-    return _pasted(_placed_glyphs(fonts, face, size, lang, pens))
+    return _pasted(_placed_glyphs(fonts, face, size, pens))
 
 
 def rendered_piece(fonts: FontPair, face: Face, size: int, text: str,
@@ -134,7 +134,7 @@ def rendered_piece(fonts: FontPair, face: Face, size: int, text: str,
         return found
     placed = pens if raqm and direction == "ltr" else None
     if placed:
-        glyphs = _placed_glyphs(fonts, face, size, lang, placed)
+        glyphs = _placed_glyphs(fonts, face, size, placed)
         piece = _pasted(glyphs)
         _pieces.put(key, _GlyphAt(glyphs[0][3], glyphs[0][4]) if len(glyphs) == 1 else piece)
         return piece

@@ -62,8 +62,8 @@ def mask_of(font: ImageFont.FreeTypeFont, text: str, **shaping: object) -> Cover
 
 def glyph(fonts: FontPair, face: Face, size: float, char: str) -> Coverage:
     """``char``'s own (cmap) glyph of ``face`` at ``size`` px (``fonts``, its font pair),
-    rasterised alone with basic layout; cached by (face, size, char). A cmap glyph is the same in every
-    language, so no language is part of the key. Cost: one dict look-up when seen; else one
+    rasterised alone with basic layout; cached by (face, size, char). A cmap glyph is the
+    same in every language, so no language is part of the key. Cost: one dict look-up when seen; else one
     FreeType rasterisation."""
     key = (face, size, char)
     found = _glyphs.get(key)

@@ -80,7 +80,8 @@ class FontPair:
         with self._lock:
             font = getattr(self, which)
             if font is None:
-                engine = ImageFont.Layout.RAQM if which == "_shaped" and features.check("raqm") else ImageFont.Layout.BASIC
+                raqm = which == "_shaped" and features.check("raqm")
+                engine = ImageFont.Layout.RAQM if raqm else ImageFont.Layout.BASIC
                 other = self._basic if which == "_shaped" else self._shaped
                 if other is not None and other.layout_engine == engine:
                     font = other

@@ -188,16 +188,14 @@ class LinePlanner:
             m = self._measurers[key] = measure
         return m
 
-    def piece_advance(self, face: Face, size: float, piece: str, lang: str) -> float:
-        """The advance of one left-to-right piece (cached per face, size, piece and language)."""
-        return self._piece(face, size, piece, lang)[0]
-
-    def _piece(self, face: Face, size: float, piece: str, lang: str) -> tuple[float, tuple[tuple[str, int], ...] | None]:
-        """(advance, pens) of one left-to-right piece from one shaping (cached with the advances)."""
+    def _piece(self, face: Face, size: float, piece: str,
+               lang: str) -> tuple[float, tuple[tuple[str, int], ...] | None]:
+        """(advance, pens) of one left-to-right piece from one shaping (cached per face, size,
+        piece and language, with the advances): pens as :meth:`Shaper.advance_and_pens` gives
+        them, None when measured by Pillow (no HarfBuzz, or it failed: drawn whole then)."""
         key = (face, size, piece, lang)
         found = self._advances.get(key)
         if found is None:
-            found = None
             if self._shaper is not None:
                 try:
                     features = harfbuzz_features(self._spacing.ranges(face, piece, lang))
@@ -205,7 +203,7 @@ class LinePlanner:
                 except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
                     log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", piece, exc)
             if found is None:
-                found = (self._shaped_length(face, size, piece, "ltr", lang), None)
+                found = (self._pillow_length(face, size, piece, "ltr", lang), None)
             self._advances.put(key, found)
         return found
 
@@ -221,17 +219,6 @@ class LinePlanner:
             self._advances.put(key, advance)
         return advance
 
-    def nominal_pens(self, face: Face, size: float, text: str, lang: str) -> list[tuple[str, int]] | None:
-        """(character, pen in 1/64 px) per glyph of ``text`` when it shapes into its
-        characters' own glyphs (see :meth:`Shaper.nominal_pens`), else None."""
-        if self._shaper is None:
-            return None
-        try:
-            features = harfbuzz_features(self._spacing.ranges(face, text, lang))
-            return self._shaper.nominal_pens(face, size, text, lang, features)
-        except Exception:  # noqa: BLE001 - the caller renders the piece whole instead
-            return None
-
     def _shaped_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
         if self._shaper is not None:
             try:
@@ -239,6 +226,9 @@ class LinePlanner:
                 return self._shaper.advance(face, size, text, direction, lang, features)
             except Exception as exc:  # noqa: BLE001 - never let measuring fail: fall back to Pillow
                 log.debug("HarfBuzz could not shape %r (%s); measuring with Pillow", text, exc)
+        return self._pillow_length(face, size, text, direction, lang)
+
+    def _pillow_length(self, face: Face, size: float, text: str, direction: str, lang: str) -> float:
         font = self._book.font(face, size)
         if font.layout_engine == ImageFont.Layout.RAQM:
             try:

@@ -120,27 +120,22 @@ class Shaper:
 
     def own_advance(self, face: Face, size: float, char: str, lang: str) -> float | None:
         """The advance in px of ``char`` shaped alone when HarfBuzz sets it as its own (cmap)
-        glyph, not moved (what :meth:`nominal_pens` accepts for one character); else None."""
+        glyph, not moved (what :meth:`advance_and_pens` gives pens for); else None."""
         advance, pens = self.advance_and_pens(face, size, char, lang)
         return advance if pens == ((char, 0),) else None
 
     def advance_and_pens(self, face: Face, size: float, text: str, lang: str,
                          features: dict[str, Any] | None = None) -> tuple[float, tuple[tuple[str, int], ...] | None]:
-        """:meth:`advance` and :meth:`nominal_pens` of ``text`` left to right, from one shaping."""
+        """The :meth:`advance` of ``text`` shaped left to right, and from the same shaping its
+        pens: (character, pen x in 1/64 px) per glyph when every glyph is its character's own
+        (cmap) glyph, one per character and not moved vertically, so each can be drawn alone;
+        None when shaping substituted, merged or moved glyphs (ligatures, contextual forms,
+        marks). ``features`` as for :meth:`advance`. A blank glyph put for a blank character
+        (the Korean face's ``locl`` space) counts as its own: both ink nothing."""
         buf = self._shape(face, size, text, "ltr", lang, features)
         advance = sum(p.x_advance for p in buf.glyph_positions) / 64
         pens = self._pens(face, size, text, buf)
         return advance, None if pens is None else tuple(pens)
-
-    def nominal_pens(self, face: Face, size: float, text: str, lang: str,
-                     features: dict[str, Any] | None = None) -> list[tuple[str, int]] | None:
-        """``text`` shaped left to right as (character, pen x in 1/64 px) per glyph, when
-        every glyph is its character's own (cmap) glyph, one per character and not moved
-        vertically, so each can be drawn alone; None when shaping substituted, merged or
-        moved glyphs (ligatures, contextual forms, marks). ``features`` as for :meth:`advance`.
-        A blank glyph put for a blank character (the Korean face's ``locl`` space) counts as
-        its own: both ink nothing."""
-        return self._pens(face, size, text, self._shape(face, size, text, "ltr", lang, features))
 
     def _pens(self, face: Face, size: float, text: str, buf: Any) -> list[tuple[str, int]] | None:
         font = self._font(face, size)
